@@ -1,0 +1,371 @@
+"""The ``stigraph`` command line."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from pyoxigraph import QueryBoolean, QuerySolutions, QueryTriples
+from rich.console import Console
+from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from stigraph.bundle import read_bundle
+from stigraph.config import Settings
+from stigraph.errors import InputError, StigraphError
+from stigraph.formats import GRAPH_FORMATS, RESULT_FORMATS
+from stigraph.ingest.inputs import read_input
+from stigraph.ingest.pipeline import Pipeline
+from stigraph.ingest.sources import SourceKind, SourceSpec, load_spec, make_spec
+from stigraph.namespaces import Minter, slug
+from stigraph.scopes import SCOPES, scope_graphs
+from stigraph.store import EmbeddedStore, open_store
+from stigraph.store.staging import StagingArea
+from stigraph.validation import Validator
+
+app = typer.Typer(
+    name="stigraph",
+    help="Knowledge graph of researchers, institutions, missions, fields and programmes.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+out = Console()
+err = Console(stderr=True)
+
+
+class _State:
+    settings: Settings
+    verbose: bool = False
+
+
+state = _State()
+
+
+@app.callback()
+def _main(
+    store: Annotated[str | None, typer.Option(help="Store directory or ':memory:'.")] = None,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Show error details.")] = False,
+) -> None:
+    overrides: dict[str, Any] = {"store": store} if store else {}
+    state.settings = Settings(**overrides)
+    state.verbose = verbose
+
+
+def _minter() -> Minter:
+    return Minter(state.settings.base_iri)
+
+
+@contextmanager
+def _progress(label: str) -> Iterator[None]:
+    with Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        TimeElapsedColumn(),
+        console=err,
+        transient=True,
+    ) as progress:
+        progress.add_task(label)
+        yield
+
+
+def _pipeline(store: EmbeddedStore) -> Pipeline:
+    validator = Validator.from_dirs(state.settings.shapes_dir, state.settings.ontology_dir)
+    return Pipeline(store, validator, _minter())
+
+
+def _spec_for(
+    source: Path,
+    kind: SourceKind | None,
+    source_id: str | None,
+    fmt: str | None,
+    mission: str | None,
+    pilist: str | None,
+    title: str | None,
+) -> SourceSpec:
+    overrides = {
+        "id": source_id,
+        "kind": kind,
+        "format": fmt,
+        "mission": mission,
+        "pilist": pilist,
+        "title": title,
+    }
+    if source.suffix in (".yml", ".yaml"):
+        return load_spec(source, **overrides)
+    if kind is None:
+        kind = "pi-list" if source.suffix.lower() == ".csv" else "rdf"
+    raw = {k: v for k, v in overrides.items() if v is not None}
+    raw.update({"kind": kind, "input": [source], "id": source_id or slug(source.stem) or "source"})
+    return make_spec(raw)
+
+
+@app.command()
+def load(
+    source: Annotated[Path, typer.Argument(help="A data file, or a source.yml describing one.")],
+    kind: Annotated[
+        SourceKind | None, typer.Option(help="rdf or pi-list (default: from extension).")
+    ] = None,
+    source_id: Annotated[
+        str | None, typer.Option("--source-id", help="Source id (its graphs are replaced).")
+    ] = None,
+    fmt: Annotated[
+        str | None, typer.Option("--format", help="RDF format when the extension does not tell.")
+    ] = None,
+    mission: Annotated[
+        str | None, typer.Option(help="pi-list: IRI of the publishing mission.")
+    ] = None,
+    pilist: Annotated[str | None, typer.Option(help="pi-list: IRI of the list.")] = None,
+    title: Annotated[str | None, typer.Option(help="Title of the source.")] = None,
+) -> None:
+    """Load one source: parse, validate, then replace its graphs atomically."""
+    spec = _spec_for(source, kind, source_id, fmt, mission, pilist, title)
+    with open_store(state.settings, write=True) as store:
+        with _progress(f"loading {spec.id}"):
+            result = _pipeline(store).load(spec)
+        _print_load(result.as_dict())
+
+
+def _print_load(result: dict[str, Any]) -> None:
+    if result["status"] == "unchanged":
+        out.print(f"[yellow]unchanged[/]  {result['source']}: same input as its last load")
+        return
+    counts = ", ".join(f"{n} {v}" for v, n in result["quads"].items())
+    out.print(
+        f"[green]loaded[/]  {result['source']}: {counts} triples "
+        f"({result['checks']} checks, generation {result['generation']})"
+    )
+
+
+@app.command("load-bundle")
+def load_bundle(
+    manifest: Annotated[
+        Path | None, typer.Argument(help="Bundle manifest (default data/bundle.yml).")
+    ] = None,
+) -> None:
+    """Load every source of the bundled graph, in order."""
+    specs = read_bundle(manifest or state.settings.bundle)
+    with open_store(state.settings, write=True) as store:
+        pipeline = _pipeline(store)
+        for spec in specs:
+            with _progress(f"loading {spec.id}"):
+                result = pipeline.load(spec)
+            _print_load(result.as_dict())
+
+
+@app.command()
+def validate(
+    file: Annotated[
+        Path | None, typer.Argument(help="File to validate; the whole store if omitted.")
+    ] = None,
+    kind: Annotated[SourceKind | None, typer.Option(help="rdf or pi-list.")] = None,
+    mission: Annotated[str | None, typer.Option(help="pi-list: mission IRI.")] = None,
+    pilist: Annotated[str | None, typer.Option(help="pi-list: list IRI.")] = None,
+    output: Annotated[str, typer.Option("--format", help="text or json.")] = "text",
+) -> None:
+    """Validate a file (without loading it) or the whole store against the shapes."""
+    validator = Validator.from_dirs(state.settings.shapes_dir, state.settings.ontology_dir)
+    staging = StagingArea()
+    if file is None:
+        with open_store(state.settings) as store:
+            from pyoxigraph import Quad
+
+            from stigraph.ingest.visibility import RAW_GRAPH
+
+            staging.extend(Quad(q.subject, q.predicate, q.object, RAW_GRAPH) for q in store.quads())
+    else:
+        spec = _spec_for(file, kind, None, None, mission, pilist, None)
+        with open_store(state.settings) as store:
+            pipeline = Pipeline(store, validator, _minter())
+            for path in spec.input:
+                pipeline._stage(spec, read_input(path), staging)
+            staging.add_context(pipeline._context(spec, staging))
+    report = validator.validate(staging)
+    if output == "json":
+        out.print_json(json.dumps(report.as_dict()))
+    else:
+        for v in report.violations:
+            out.print(f"[red]✗[/] {v.describe()}", highlight=False)
+        verdict = (
+            "[green]conforms[/]"
+            if report.conforms
+            else f"[red]{len(report.violations)} violation(s)[/]"
+        )
+        out.print(f"{verdict} ({report.checks} checks)")
+    if not report.conforms:
+        raise typer.Exit(3)
+
+
+@app.command()
+def query(
+    sparql: Annotated[str, typer.Argument(help="SPARQL query text, or @file.rq.")],
+    output: Annotated[
+        str | None,
+        typer.Option(
+            "--format", help="json, csv, tsv, xml for results; ttl, nt, jsonld, rdfxml for graphs."
+        ),
+    ] = None,
+    scope: Annotated[str, typer.Option(help="public, partner or all.")] = "all",
+) -> None:
+    """Run a SPARQL query over the union of the graphs of a scope."""
+    if sparql.startswith("@"):
+        sparql = read_input(Path(sparql[1:])).data.decode()
+    if scope not in SCOPES:
+        raise InputError(f"unknown scope {scope!r}", context=_expected(", ".join(SCOPES)))
+    with open_store(state.settings) as store:
+        graphs = scope_graphs(store, _minter(), scope)  # type: ignore[arg-type]
+        result = store.query(sparql, default_graph=graphs, named_graphs=graphs)
+        sink = sys.stdout.buffer
+        if isinstance(result, QueryTriples):
+            fmt = GRAPH_FORMATS.get(output or "ttl")
+            if fmt is None or fmt.supports_datasets:
+                raise InputError(
+                    f"format {output!r} for a graph result",
+                    context=_expected("ttl, nt, jsonld, rdfxml"),
+                )
+            result.serialize(sink, format=fmt)
+        elif isinstance(result, QueryBoolean) and output is None:
+            out.print("true" if result else "false")
+        elif isinstance(result, QuerySolutions) and output is None:
+            _print_table(result)
+        else:
+            rfmt = RESULT_FORMATS.get(output or "json")
+            if rfmt is None:
+                raise InputError(
+                    f"format {output!r} for results", context=_expected("json, csv, tsv, xml")
+                )
+            result.serialize(sink, format=rfmt)  # type: ignore[union-attr]
+        sink.flush()
+
+
+def _expected(what: str) -> Any:
+    from stigraph.errors import ErrorContext
+
+    return ErrorContext(expected=what)
+
+
+def _print_table(result: QuerySolutions) -> None:
+    names = [v.value for v in result.variables]
+    table = Table(*names)
+    rows = 0
+    for row in result:
+        table.add_row(*(_cell(row[n]) for n in names))
+        rows += 1
+    out.print(table)
+    out.print(f"{rows} row(s)")
+
+
+def _cell(term: Any) -> str:
+    if term is None:
+        return ""
+    lang = getattr(term, "language", None)
+    return f"{term.value}@{lang}" if lang else term.value
+
+
+@app.command()
+def export(
+    output_format: Annotated[
+        str, typer.Option("--format", help="nq, trig, ttl, nt or jsonld.")
+    ] = "nq",
+    scope: Annotated[str, typer.Option(help="public, partner or all.")] = "public",
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="File (default stdout).")
+    ] = None,
+) -> None:
+    """Dump the graphs of a scope (streamed by pyoxigraph)."""
+    fmt = GRAPH_FORMATS.get(output_format)
+    if fmt is None or fmt.name == "RDF/XML":
+        raise InputError(
+            f"unknown export format {output_format!r}",
+            context=_expected("nq, trig, ttl, nt, jsonld"),
+        )
+    if scope not in SCOPES:
+        raise InputError(f"unknown scope {scope!r}", context=_expected(", ".join(SCOPES)))
+    with open_store(state.settings) as store:
+        graphs = scope_graphs(store, _minter(), scope)  # type: ignore[arg-type]
+        sink = output.open("wb") if output else sys.stdout.buffer
+        try:
+            if fmt.supports_datasets:
+                store.dump(sink, fmt, graphs=graphs)
+            else:
+                triples = store.query(
+                    "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }", default_graph=graphs
+                )
+                triples.serialize(sink, format=fmt)
+        finally:
+            if output:
+                sink.close()
+            else:
+                sink.flush()
+
+
+@app.command()
+def stats(output: Annotated[str, typer.Option("--format", help="text or json.")] = "text") -> None:
+    """Triples per graph and entities per class."""
+    with open_store(state.settings) as store:
+        s = store.stats()
+    if output == "json":
+        out.print_json(json.dumps(s.as_dict()))
+        return
+    out.print(f"store {state.settings.store}: generation {s.generation}, {s.quads} quads")
+    table = Table("graph", "triples")
+    for g, n in s.graphs.items():
+        table.add_row(g, str(n))
+    out.print(table)
+    classes = Table("class", "entities")
+    for c, n in list(s.classes.items())[:25]:
+        classes.add_row(c, str(n))
+    out.print(classes)
+
+
+@app.command()
+def backup(target: Annotated[Path, typer.Argument(help="New directory for the backup.")]) -> None:
+    """Online backup of the committed store (hard-linked on the same file system)."""
+    with open_store(state.settings) as store:
+        store.backup(target)
+    out.print(f"backed up generation {store.generation} to {target}")
+
+
+@app.command()
+def restore(
+    source: Annotated[Path, typer.Argument(help="A directory made by 'stigraph backup'.")],
+) -> None:
+    """Make a backup the current state (as a new generation; the old one is kept)."""
+    if not source.is_dir():
+        raise InputError(
+            "backup directory does not exist",
+            context=_expected("a directory made by 'stigraph backup'"),
+        )
+    with open_store(state.settings, write=True) as store:
+        with store.writing(base=source):
+            pass
+        out.print(f"restored {source} as generation {store.generation}")
+
+
+def main() -> None:
+    """Entry point: one clear line per error, details with --verbose, the error's exit code."""
+    try:
+        app()
+    except StigraphError as exc:
+        err.print(f"[red]error:[/] {exc}", highlight=False)
+        if state.verbose and exc.details:
+            for d in exc.details[:50]:
+                err.print(f"  {d}", highlight=False)
+        elif exc.details and len(exc.details) > 1:
+            err.print(f"  ({len(exc.details)} problems; --verbose lists them)")
+        sys.exit(exc.exit_code)
+    except KeyboardInterrupt:
+        err.print("[red]interrupted[/]: nothing was committed by the interrupted step")
+        sys.exit(130)
+    except Exception as exc:  # last resort: one line for users, the trace only on request
+        err.print(f"[red]internal error:[/] {type(exc).__name__}: {exc}", highlight=False)
+        if state.verbose:
+            err.print_exception()
+        else:
+            err.print("  (run with --verbose for the trace, and please report it)")
+        sys.exit(70)

@@ -1,0 +1,1 @@
+"""Getting data in: parse and map a source, stage it, validate it, commit it atomically."""

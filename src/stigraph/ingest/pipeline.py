@@ -1,0 +1,192 @@
+"""parse + map -> stage -> validate -> route by visibility -> commit, for one source.
+
+Nothing reaches the store unless every step succeeded; the commit replaces all graphs of the
+source (and their meta descriptions) in one store generation, so readers see either the old
+source or the new one, never a mixture.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from pyoxigraph import Literal, NamedNode, Quad, QuerySolutions, RdfFormat, Variable
+
+from stigraph.errors import ErrorContext, InputError, ValidationFailed
+from stigraph.ingest.inputs import InputFile, rdf_format, read_input
+from stigraph.ingest.pi_list import map_pi_list
+from stigraph.ingest.provenance import LoadRecord, input_digest
+from stigraph.ingest.rdf_source import stage_rdf
+from stigraph.ingest.sources import SourceSpec
+from stigraph.ingest.visibility import RAW_GRAPH, route
+from stigraph.namespaces import PROV, SG, VISIBILITIES, Minter
+from stigraph.store.embedded import EmbeddedStore
+from stigraph.store.staging import StagingArea
+from stigraph.validation import ValidationReport, Validator, Violation
+
+CONTEXT_BATCH = 500
+
+
+@dataclass
+class LoadResult:
+    source: str
+    status: str  # "loaded" or "unchanged"
+    file: str
+    generation: int
+    quads: dict[str, int] = field(default_factory=dict)
+    checks: int = 0
+    load: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+@dataclass
+class _Mapped:
+    lines: dict[str, int] = field(default_factory=dict)
+    columns: dict[str, str] = field(default_factory=dict)
+
+
+class Pipeline:
+    def __init__(self, store: EmbeddedStore, validator: Validator, minter: Minter) -> None:
+        self.store = store
+        self.validator = validator
+        self.minter = minter
+
+    def load(self, spec: SourceSpec, paths: list[Path] | None = None) -> LoadResult:
+        """Load one source from its input files (``spec.input`` unless ``paths`` is given)."""
+        paths = paths or spec.input
+        if not paths:
+            raise InputError("no input file given", context=ErrorContext(source=spec.id))
+        if spec.kind == "pi-list" and len(paths) != 1:
+            raise InputError(
+                "a pi-list source is one CSV file", context=ErrorContext(source=spec.id)
+            )
+        files = [read_input(p) for p in paths]
+        label = ", ".join(str(p) for p in paths)
+        if self._unchanged(spec, files):
+            return LoadResult(spec.id, "unchanged", label, self.store.generation)
+        record = LoadRecord.begin(self.minter)
+        staging = StagingArea()
+        for file in files:
+            mapped = self._stage(spec, file, staging)
+            if staging.count(RAW_GRAPH) == 0:
+                raise InputError(
+                    "the file holds no triples", context=ErrorContext(file=str(file.path))
+                )
+        staging.add_context(self._context(spec, staging))
+        report = self.validator.validate(staging)
+        if not report.conforms:
+            raise _validation_error(report, files[0] if len(files) == 1 else None, mapped)
+        graphs = {v: self.minter.graph(spec.id, v) for v in VISIBILITIES}
+        route(staging, graphs)
+        sizes = {graphs["public"]: staging.count(RAW_GRAPH)}
+        for v in ("partner", "restricted"):
+            sizes[graphs[v]] = staging.count(graphs[v])
+        sizes = {g: n for g, n in sizes.items() if n}
+        prov = record.quads(self.minter, spec, files, sizes, report.checks)
+        with self.store.writing() as w:
+            for g in w.graphs():
+                owner = self.minter.graph_source(g.value)
+                if owner and owner[0] == spec.id:
+                    w.clear_graph(g)
+                    w.update(
+                        f"DELETE WHERE {{ GRAPH <{self.minter.meta_graph.value}> {{ <{g.value}> ?p ?o }} }}"
+                    )
+            w.bulk_load(
+                staging.serialize(RAW_GRAPH), RdfFormat.N_TRIPLES, to_graph=graphs["public"]
+            )
+            for v in ("partner", "restricted"):
+                w.bulk_load(staging.serialize(graphs[v]), RdfFormat.N_TRIPLES, to_graph=graphs[v])
+            w.extend(prov)
+        return LoadResult(
+            source=spec.id,
+            status="loaded",
+            file=label,
+            generation=self.store.generation,
+            quads={self.minter.graph_source(g.value)[1]: n for g, n in sizes.items()},  # type: ignore[index]
+            checks=report.checks,
+            load=record.iri.value,
+        )
+
+    def _stage(self, spec: SourceSpec, file: InputFile, staging: StagingArea) -> _Mapped:
+        if spec.kind == "rdf":
+            stage_rdf(file, rdf_format(file.path, spec.format), staging, self.minter, spec.id)
+            return _Mapped()
+        mapped = map_pi_list(file, spec, self.minter)
+        staging.extend(mapped.quads)
+        return _Mapped(lines=mapped.lines, columns=mapped.columns)
+
+    def _unchanged(self, spec: SourceSpec, files: list[InputFile]) -> bool:
+        """The same bytes were the source's last load and its graphs are still there."""
+        result = self.store.query(
+            f"SELECT ?digest ?source WHERE {{ GRAPH <{self.minter.meta_graph.value}> {{ "
+            f"?load <{SG}sourceId> ?source ; <{PROV}endedAtTime> ?t ; <{SG}inputDigest> ?digest "
+            "} } ORDER BY DESC(?t) LIMIT 1",
+            substitutions={Variable("source"): Literal(spec.id)},
+        )
+        assert isinstance(result, QuerySolutions)
+        last = next(iter(result), None)
+        if last is None or last["digest"].value != input_digest(files):
+            return False
+        return any(
+            (owner := self.minter.graph_source(g.value)) and owner[0] == spec.id
+            for g in self.store.graphs()
+        )
+
+    def _context(self, spec: SourceSpec, staging: StagingArea) -> list[Any]:
+        """rdf:type facts of nodes the source points at but does not describe, from the store."""
+        props = " ".join(f"<{p}>" for p in self.validator.class_paths)
+        if not props:
+            return []
+        referenced = [
+            row["o"]
+            for row in staging.select(
+                f"SELECT DISTINCT ?o WHERE {{ VALUES ?p {{ {props} }} ?s ?p ?o "
+                "FILTER(isIRI(?o)) FILTER NOT EXISTS { ?o a ?t } }"
+            )
+        ]
+        others = [
+            g
+            for g in self.store.graphs()
+            if (owner := self.minter.graph_source(g.value)) is None or owner[0] != spec.id
+        ]
+        if not referenced or not others:
+            return []
+        context: list[Any] = []
+        rdf_type = NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+        for i in range(0, len(referenced), CONTEXT_BATCH):
+            values = " ".join(str(n) for n in referenced[i : i + CONTEXT_BATCH])
+            rows = self.store.query(
+                f"SELECT DISTINCT ?n ?t WHERE {{ VALUES ?n {{ {values} }} ?n a ?t }}",
+                default_graph=others,
+            )
+            context.extend(Quad(r["n"], rdf_type, r["t"]) for r in rows)
+        return context
+
+
+def _validation_error(
+    report: ValidationReport, file: InputFile | None, mapped: _Mapped
+) -> ValidationFailed:
+    located = [_locate(v, file, mapped) for v in report.violations if v.severity == "Violation"]
+    first = located[0]
+    ctx = ErrorContext(
+        file=str(file.path) if file else None,
+        line=first.line,
+        field=mapped.columns.get(first.path or "") or first.path,
+        shape=first.shape,
+        record=first.focus,
+    )
+    return ValidationFailed(
+        f"{len(located)} SHACL violation(s); first: {first.message}"
+        + (f" (value {first.value})" if first.value else ""),
+        context=ctx,
+        details=[v.as_dict() for v in located],
+    )
+
+
+def _locate(v: Violation, file: InputFile | None, mapped: _Mapped) -> Violation:
+    if file is None:
+        return v
+    return replace(v, file=str(file.path), line=mapped.lines.get(v.focus))

@@ -1,0 +1,92 @@
+"""Route staged triples into the graph of their visibility.
+
+A triple goes to the most restrictive graph of its subject, its object and its property. A
+node's visibility is what the data says (``sg:visibility``); nodes that belong to a person
+(positions, authorships) take the person's; consent records and contact properties are
+restricted. Only the non-public triples are moved, so a mostly public source routes in time
+proportional to what it hides, not to its size.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from pyoxigraph import NamedNode, Quad
+
+from stigraph.namespaces import FOAF, RDF, SCHEMA, SG, VISIBILITIES
+from stigraph.store.staging import StagingArea
+
+RAW_GRAPH = NamedNode("urn:stigraph:staging:raw")
+
+RESTRICTED_PROPERTIES = frozenset(
+    {
+        SG + "email",
+        SCHEMA + "email",
+        SCHEMA + "telephone",
+        FOAF + "mbox",
+        FOAF + "phone",
+    }
+)
+OWNER_PROPERTIES = (SG + "holder", SG + "author", SG + "consentOf")
+"""node --owner--> person: the node is as visible as the person."""
+RESTRICTED_CLASSES = (SG + "Consent",)
+
+_LEVEL = {v: i for i, v in enumerate(VISIBILITIES)}
+_BY_IRI = {SG + "Public": "public", SG + "Partner": "partner", SG + "Restricted": "restricted"}
+
+
+def _stricter(a: str, b: str) -> str:
+    return a if _LEVEL[a] >= _LEVEL[b] else b
+
+
+def node_visibility(staging: StagingArea) -> dict[NamedNode, str]:
+    """Visibility of every node that is not public; absent nodes are public."""
+    levels: dict[NamedNode, str] = {}
+    for row in staging.select(
+        f"SELECT ?n ?v WHERE {{ GRAPH <{RAW_GRAPH.value}> {{ ?n <{SG}visibility> ?v }} }}"
+    ):
+        level = _BY_IRI.get(row["v"].value, "restricted")  # unknown values: fail closed
+        node = row["n"]
+        if level != "public":
+            levels[node] = _stricter(levels.get(node, "public"), level)
+    for cls in RESTRICTED_CLASSES:
+        for row in staging.select(
+            f"SELECT ?n WHERE {{ GRAPH <{RAW_GRAPH.value}> {{ ?n <{RDF}type> <{cls}> }} }}"
+        ):
+            levels[row["n"]] = "restricted"
+    owners = " ".join(f"<{p}>" for p in OWNER_PROPERTIES)
+    for row in staging.select(
+        f"SELECT ?n ?owner WHERE {{ VALUES ?p {{ {owners} }} "
+        f"GRAPH <{RAW_GRAPH.value}> {{ ?n ?p ?owner }} }}"
+    ):
+        owner_level = levels.get(row["owner"])
+        if owner_level:
+            levels[row["n"]] = _stricter(levels.get(row["n"], "public"), owner_level)
+    return levels
+
+
+def route(staging: StagingArea, graphs: dict[str, NamedNode]) -> dict[str, int]:
+    """Move non-public triples out of the raw graph into ``graphs[visibility]``.
+
+    What stays in the raw graph is public. Returns the number of triples moved per visibility.
+    """
+    levels = node_visibility(staging)
+    moves: dict[Quad, str] = {}
+
+    def mark(quads: Iterable[Quad], level: str) -> None:
+        for q in quads:
+            moves[q] = _stricter(moves.get(q, "public"), level)
+
+    for node, level in levels.items():
+        mark(staging.quads_matching(subject=node, graph=RAW_GRAPH), level)
+        mark(staging.quads_matching(obj=node, graph=RAW_GRAPH), level)
+    for prop in RESTRICTED_PROPERTIES:
+        mark(staging.quads_matching(predicate=NamedNode(prop), graph=RAW_GRAPH), "restricted")
+    counts = {v: 0 for v in VISIBILITIES}
+    staging.remove(moves)
+    staging.extend(
+        Quad(q.subject, q.predicate, q.object, graphs[level]) for q, level in moves.items()
+    )
+    for level in moves.values():
+        counts[level] += 1
+    return counts

@@ -1,0 +1,78 @@
+"""The interface every backend implements (embedded pyoxigraph now, a remote engine later)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from contextlib import AbstractContextManager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any, Protocol
+
+from pyoxigraph import NamedNode, Quad, RdfFormat
+
+
+@dataclass
+class StoreStats:
+    """Counts a curator looks at after a load."""
+
+    generation: int
+    quads: int
+    graphs: dict[str, int] = field(default_factory=dict)
+    classes: dict[str, int] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "generation": self.generation,
+            "quads": self.quads,
+            "graphs": self.graphs,
+            "classes": self.classes,
+        }
+
+
+class Writer(Protocol):
+    """Operations allowed inside one write transaction; all or nothing is committed."""
+
+    def clear_graph(self, graph: NamedNode) -> None: ...
+
+    def bulk_load(
+        self, data: bytes, fmt: RdfFormat, *, to_graph: NamedNode | None = None
+    ) -> None: ...
+
+    def extend(self, quads: Iterable[Quad]) -> None: ...
+
+    def update(self, sparql: str) -> None: ...
+
+    def graphs(self) -> list[NamedNode]: ...
+
+
+class GraphStore(Protocol):
+    """What the rest of stigraph may ask of a store."""
+
+    @property
+    def generation(self) -> int: ...
+
+    def query(
+        self,
+        sparql: str,
+        *,
+        default_graph: list[NamedNode] | None = None,
+        named_graphs: list[NamedNode] | None = None,
+        union_default_graph: bool = False,
+        substitutions: dict[Any, Any] | None = None,
+    ) -> Any: ...
+
+    def quads(self, graph: NamedNode | None = None) -> Iterator[Quad]: ...
+
+    def graphs(self) -> list[NamedNode]: ...
+
+    def writing(self) -> AbstractContextManager[Writer]: ...
+
+    def stats(self) -> StoreStats: ...
+
+    def dump(
+        self, output: IO[bytes], fmt: RdfFormat, *, graphs: list[NamedNode] | None
+    ) -> None: ...
+
+    def backup(self, target: Path) -> None: ...
+
+    def close(self) -> None: ...

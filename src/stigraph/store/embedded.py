@@ -1,0 +1,232 @@
+"""The embedded pyoxigraph backend.
+
+On disk, readers open the committed generation read-only and every write goes through
+:meth:`EmbeddedStore.writing`, which forks a new generation and publishes it only when the
+whole block succeeded (see :mod:`stigraph.store.generations`). In memory (tests, throw-away
+runs) the same contract holds by swapping whole in-memory stores.
+"""
+
+from __future__ import annotations
+
+import gc
+import shutil
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import IO, Any
+
+from pyoxigraph import DefaultGraph, NamedNode, Quad, QuerySolutions, RdfFormat, Store
+
+from stigraph.config import Settings
+from stigraph.errors import ErrorContext, QueryError, StoreError
+from stigraph.store.base import StoreStats
+from stigraph.store.generations import Generations, JanitorReport
+
+
+class _StoreWriter:
+    """The operations of one write block, applied to a private fork."""
+
+    def __init__(self, store: Store) -> None:
+        self._store = store
+
+    def clear_graph(self, graph: NamedNode) -> None:
+        self._store.remove_graph(graph) if self._store.contains_named_graph(graph) else None
+
+    def bulk_load(self, data: bytes, fmt: RdfFormat, *, to_graph: NamedNode | None = None) -> None:
+        if data:
+            self._store.bulk_load(data, format=fmt, to_graph=to_graph)
+
+    def extend(self, quads: Iterable[Quad]) -> None:
+        self._store.extend(quads)
+
+    def update(self, sparql: str) -> None:
+        self._store.update(sparql)
+
+    def graphs(self) -> list[NamedNode]:
+        return [g for g in self._store.named_graphs() if isinstance(g, NamedNode)]
+
+
+class EmbeddedStore:
+    """pyoxigraph on disk (or in memory) behind the :class:`GraphStore` interface."""
+
+    def __init__(self, settings: Settings, *, write: bool = False) -> None:
+        self._settings = settings
+        self._write = write
+        self._gens: Generations | None = None
+        self.janitor_report: JanitorReport | None = None
+        if settings.in_memory:
+            self._store = Store()
+            self._generation = 0
+            return
+        self._gens = Generations(settings.store_path)
+        if write:
+            self._gens.acquire_writer()
+            try:
+                self.janitor_report = self._gens.janitor(settings.keep_generations)
+            except Exception:
+                self._gens.release_writer()
+                raise
+        self._open_current()
+
+    def _open_current(self) -> None:
+        assert self._gens is not None
+        self._generation = self._gens.current()
+        if self._generation == 0:
+            self._store = Store()  # nothing committed yet: an empty dataset
+            return
+        path = self._gens.path(self._generation)
+        try:
+            self._store = Store.read_only(str(path))
+        except OSError as exc:
+            raise StoreError(
+                f"cannot open store generation: {exc}", context=ErrorContext(file=str(path))
+            ) from None
+
+    # -- reading -------------------------------------------------------------------------
+    @property
+    def generation(self) -> int:
+        """Increases with every commit; consumers rebuild derived indexes when it changes."""
+        return self._generation
+
+    @property
+    def location(self) -> str:
+        return self._settings.store
+
+    def query(
+        self,
+        sparql: str,
+        *,
+        default_graph: list[NamedNode] | None = None,
+        named_graphs: list[NamedNode] | None = None,
+        union_default_graph: bool = False,
+        substitutions: dict[Any, Any] | None = None,
+    ) -> Any:
+        kwargs: dict[str, Any] = {}
+        if default_graph is not None:
+            kwargs["default_graph"] = default_graph or [DefaultGraph()]
+        if named_graphs is not None:
+            kwargs["named_graphs"] = named_graphs
+        if union_default_graph:
+            kwargs["use_default_graph_as_union"] = True
+        if substitutions:
+            kwargs["substitutions"] = substitutions
+        try:
+            return self._store.query(sparql, **kwargs)
+        except SyntaxError as exc:
+            raise QueryError(f"SPARQL syntax error: {exc}") from None
+        except (OSError, ValueError, TypeError, RuntimeError) as exc:
+            raise QueryError(f"query failed: {exc}") from None
+
+    def quads(self, graph: NamedNode | None = None) -> Iterator[Quad]:
+        return iter(self._store.quads_for_pattern(None, None, None, graph))
+
+    def graphs(self) -> list[NamedNode]:
+        return sorted(
+            (g for g in self._store.named_graphs() if isinstance(g, NamedNode)),
+            key=lambda g: g.value,
+        )
+
+    def __len__(self) -> int:
+        return len(self._store)
+
+    def stats(self) -> StoreStats:
+        graphs = {
+            s["g"].value: int(s["n"].value)
+            for s in self._query_solutions(
+                "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g ORDER BY ?g"
+            )
+        }
+        classes = {
+            s["c"].value: int(s["n"].value)
+            for s in self._query_solutions(
+                "SELECT ?c (COUNT(DISTINCT ?s) AS ?n) WHERE { GRAPH ?g { ?s a ?c } } "
+                "GROUP BY ?c ORDER BY DESC(?n) ?c"
+            )
+        }
+        return StoreStats(
+            generation=self._generation, quads=len(self._store), graphs=graphs, classes=classes
+        )
+
+    def _query_solutions(self, sparql: str) -> QuerySolutions:
+        result = self._store.query(sparql)
+        assert isinstance(result, QuerySolutions)
+        return result
+
+    def dump(self, output: IO[bytes], fmt: RdfFormat, *, graphs: list[NamedNode] | None) -> None:
+        """Serialise the given graphs (all when None) with pyoxigraph's streaming writer."""
+        if graphs is None:
+            self._store.dump(output, format=fmt)
+            return
+        if not fmt.supports_datasets:
+            raise StoreError(f"{fmt.name} holds one graph; choose N-Quads or TriG for several")
+        for g in graphs:
+            self._store.dump(output, format=fmt, from_graph=g)
+
+    def backup(self, target: Path) -> None:
+        if self._settings.in_memory:
+            raise StoreError("an in-memory store has no backup; use export instead")
+        if target.exists():
+            raise StoreError("backup target already exists", context=ErrorContext(file=str(target)))
+        if self._generation == 0:
+            raise StoreError("nothing committed yet: there is nothing to back up")
+        self._store.backup(str(target))
+
+    # -- writing -------------------------------------------------------------------------
+    @contextmanager
+    def writing(self, *, base: Path | None = None) -> Iterator[_StoreWriter]:
+        """One all-or-nothing write: changes become visible only if the block completes.
+
+        ``base`` starts the new generation from a backup directory instead of the current
+        state (restore).
+        """
+        if self._settings.in_memory:
+            fork = Store()
+            if base is not None:
+                raise StoreError("restore needs an on-disk store")
+            fork.extend(self._store.quads_for_pattern(None, None, None, None))
+            yield _StoreWriter(fork)
+            self._store = fork
+            self._generation += 1
+            return
+        if not self._write:
+            raise StoreError("store was opened read-only; open it for writing to change it")
+        assert self._gens is not None
+        number = self._gens.next_number()
+        path = self._gens.path(number)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fork: Store | None = None
+        try:
+            if base is not None:
+                Store.read_only(str(base)).backup(str(path))
+            elif self._generation:
+                self._store.backup(str(path))
+            fork = Store(str(path))
+            yield _StoreWriter(fork)
+            fork.flush()
+        except BaseException:
+            fork = None
+            gc.collect()
+            shutil.rmtree(path, ignore_errors=True)
+            raise
+        fork = None
+        gc.collect()  # closes the RocksDB handle before the generation is published
+        self._gens.publish(number)
+        self._open_current()
+        self.janitor_report = self._gens.janitor(self._settings.keep_generations)
+
+    def close(self) -> None:
+        self._store = Store()
+        gc.collect()
+        if self._gens is not None:
+            self._gens.release_writer()
+
+    def __enter__(self) -> EmbeddedStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def open_store(settings: Settings, *, write: bool = False) -> EmbeddedStore:
+    """Open the configured backend (only the embedded one exists so far)."""
+    return EmbeddedStore(settings, write=write)

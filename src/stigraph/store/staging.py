@@ -1,0 +1,73 @@
+"""An in-memory staging area: where one source's quads wait for validation before a commit."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from pyoxigraph import NamedNode, Quad, QuerySolutions, RdfFormat, Store
+
+CONTEXT_GRAPH = NamedNode("urn:stigraph:staging:context")
+"""Facts staged only so that validation can see them (types of referenced nodes, the class
+hierarchy); never committed."""
+
+
+class StagingArea:
+    def __init__(self) -> None:
+        self._store = Store()
+
+    def extend(self, quads: Iterable[Quad]) -> None:
+        self._store.extend(quads)
+
+    def bulk_load(self, data: bytes, fmt: RdfFormat, *, to_graph: NamedNode | None = None) -> None:
+        self._store.bulk_load(data, format=fmt, to_graph=to_graph)
+
+    def add_context(self, quads: Iterable[Quad]) -> None:
+        self._store.extend(Quad(q.subject, q.predicate, q.object, CONTEXT_GRAPH) for q in quads)
+
+    def data_graphs(self) -> list[NamedNode]:
+        return sorted(
+            (
+                g
+                for g in self._store.named_graphs()
+                if isinstance(g, NamedNode) and g != CONTEXT_GRAPH
+            ),
+            key=lambda g: g.value,
+        )
+
+    def select(self, sparql: str) -> QuerySolutions:
+        """Run a SELECT over the data graphs plus the context graph as one default graph."""
+        graphs: list[Any] = [*self.data_graphs(), CONTEXT_GRAPH]
+        result = self._store.query(sparql, default_graph=graphs, named_graphs=graphs)
+        assert isinstance(result, QuerySolutions)
+        return result
+
+    def quads(self, graph: NamedNode | None = None) -> Iterator[Quad]:
+        return iter(self._store.quads_for_pattern(None, None, None, graph))
+
+    def quads_matching(
+        self,
+        *,
+        subject: Any = None,
+        predicate: NamedNode | None = None,
+        obj: Any = None,
+        graph: NamedNode | None = None,
+    ) -> Iterator[Quad]:
+        return iter(self._store.quads_for_pattern(subject, predicate, obj, graph))
+
+    def remove(self, quads: Iterable[Quad]) -> None:
+        for q in quads:
+            self._store.remove(q)
+
+    def ask(self, sparql: str) -> bool:
+        result = self._store.query(sparql)
+        return bool(result)
+
+    def count(self, graph: NamedNode) -> int:
+        return sum(1 for _ in self._store.quads_for_pattern(None, None, None, graph))
+
+    def serialize(self, graph: NamedNode) -> bytes:
+        """The graph's triples as N-Triples, ready for a bulk load into that graph."""
+        out = self._store.dump(format=RdfFormat.N_TRIPLES, from_graph=graph)
+        assert out is not None
+        return out

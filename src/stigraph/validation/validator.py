@@ -1,0 +1,84 @@
+"""Run compiled shape checks against a staging area."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+from pyoxigraph import NamedNode, Quad, RdfFormat, parse
+from rdflib import Graph
+
+from stigraph.errors import ErrorContext, InputError
+from stigraph.store.staging import StagingArea
+from stigraph.validation.compiler import CompiledCheck, compile_shapes, well_formed_literal_check
+from stigraph.validation.report import ValidationReport, Violation
+
+RDFS_SUBCLASS = NamedNode("http://www.w3.org/2000/01/rdf-schema#subClassOf")
+MAX_VIOLATIONS_PER_CHECK = 1000
+
+
+def shape_files(shapes_dir: Path) -> list[Path]:
+    """The shape files (examples are data, not shapes)."""
+    return sorted(p for p in shapes_dir.glob("*.ttl") if p.is_file())
+
+
+def load_shapes_graph(shapes_dir: Path) -> Graph:
+    graph = Graph()
+    files = shape_files(shapes_dir)
+    if not files:
+        raise InputError("no SHACL shapes found", context=ErrorContext(file=str(shapes_dir)))
+    for path in files:
+        try:
+            graph.parse(path, format="turtle")
+        except Exception as exc:  # rdflib raises many types; report them all the same way
+            raise InputError(
+                f"cannot parse shapes: {exc}", context=ErrorContext(file=str(path))
+            ) from None
+    return graph
+
+
+class Validator:
+    """Compiled shapes plus the class hierarchy they need for ``sh:class`` checks."""
+
+    def __init__(self, checks: list[CompiledCheck], class_axioms: list[Quad]) -> None:
+        self.checks = checks
+        self.class_axioms = class_axioms
+        self.class_paths = sorted(
+            {c.path for c in checks if c.component == "Class" and c.path and c.path[0] != "^"}
+        )
+        """Properties whose values must have a class: the loader stages their types as context."""
+
+    @classmethod
+    def from_dirs(cls, shapes_dir: Path, ontology_dir: Path) -> Validator:
+        checks = [*compile_shapes(load_shapes_graph(shapes_dir)), well_formed_literal_check()]
+        axioms: list[Quad] = []
+        ontology = ontology_dir / "stigraph.ttl"
+        if ontology.exists():
+            with ontology.open("rb") as fh:
+                axioms = [
+                    q for q in parse(fh, format=RdfFormat.TURTLE) if q.predicate == RDFS_SUBCLASS
+                ]
+        return cls(checks, axioms)
+
+    def validate(self, staging: StagingArea) -> ValidationReport:
+        staging.add_context(self.class_axioms)
+        violations: list[Violation] = []
+        for check in self.checks:
+            violations.extend(self._run(check, staging))
+        return ValidationReport(checks=len(self.checks), violations=violations)
+
+    def _run(self, check: CompiledCheck, staging: StagingArea) -> Iterator[Violation]:
+        for n, row in enumerate(staging.select(check.sparql)):
+            if n >= MAX_VIOLATIONS_PER_CHECK:
+                break
+            this = row["this"]
+            value = row["value"] if "value" in check.sparql.split("WHERE", 1)[0] else None
+            yield Violation(
+                focus=this.value if this is not None else "",
+                shape=check.shape,
+                component=check.component,
+                message=check.message,
+                path=check.path,
+                value=str(value) if value is not None else None,
+                severity=check.severity,
+            )
