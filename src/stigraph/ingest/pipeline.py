@@ -7,6 +7,7 @@ source or the new one, never a mixture.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -37,9 +38,21 @@ class LoadResult:
     quads: dict[str, int] = field(default_factory=dict)
     checks: int = 0
     load: str | None = None
+    seconds: dict[str, float] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
+
+
+class _Clock:
+    def __init__(self) -> None:
+        self.laps: dict[str, float] = {}
+        self._last = time.perf_counter()
+
+    def lap(self, name: str) -> None:
+        now = time.perf_counter()
+        self.laps[name] = round(now - self._last, 3)
+        self._last = now
 
 
 @dataclass
@@ -68,6 +81,7 @@ class Pipeline:
         if self._unchanged(spec, files):
             return LoadResult(spec.id, "unchanged", label, self.store.generation)
         record = LoadRecord.begin(self.minter)
+        clock = _Clock()
         staging = StagingArea()
         for file in files:
             mapped = self._stage(spec, file, staging)
@@ -75,12 +89,16 @@ class Pipeline:
                 raise InputError(
                     "the file holds no triples", context=ErrorContext(file=str(file.path))
                 )
+        clock.lap("parse")
         staging.add_context(self._context(spec, staging))
+        clock.lap("context")
         report = self.validator.validate(staging)
+        clock.lap("validate")
         if not report.conforms:
             raise _validation_error(report, files[0] if len(files) == 1 else None, mapped)
         graphs = {v: self.minter.graph(spec.id, v) for v in VISIBILITIES}
         route(staging, graphs)
+        clock.lap("route")
         sizes = {graphs["public"]: staging.count(RAW_GRAPH)}
         for v in ("partner", "restricted"):
             sizes[graphs[v]] = staging.count(graphs[v])
@@ -100,6 +118,7 @@ class Pipeline:
             for v in ("partner", "restricted"):
                 w.bulk_load(staging.serialize(graphs[v]), RdfFormat.N_TRIPLES, to_graph=graphs[v])
             w.extend(prov)
+        clock.lap("commit")
         return LoadResult(
             source=spec.id,
             status="loaded",
@@ -108,6 +127,7 @@ class Pipeline:
             quads={self.minter.graph_source(g.value)[1]: n for g, n in sizes.items()},  # type: ignore[index]
             checks=report.checks,
             load=record.iri.value,
+            seconds=clock.laps,
         )
 
     def _stage(self, spec: SourceSpec, file: InputFile, staging: StagingArea) -> _Mapped:

@@ -1,0 +1,42 @@
+# The two commands of the README: `make run` and `make test`. Everything else is a helper.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+
+.PHONY: run test install lint bundle bench vocab clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+## run: install, load the bundled graph into var/store, validate it, show stats and examples
+run: install
+	$(BIN)/stigraph load-bundle
+	$(BIN)/stigraph validate
+	$(BIN)/stigraph stats
+	@for q in queries/examples/*.rq; do echo "== $$q"; $(BIN)/stigraph query @$$q; done
+
+## test: lint, check the shapes compile, run the whole test suite
+test: install
+	$(BIN)/ruff check src tests bench ontology/vocab/build.py
+	$(BIN)/pytest -q
+
+lint: install
+	$(BIN)/ruff check src tests bench ontology/vocab/build.py
+	$(BIN)/ruff format --check src tests bench
+
+## bench: the load benchmark (see docs/performance.md)
+bench: install
+	$(BIN)/python bench/load.py --researchers 100000
+
+## vocab: regenerate ontology/vocab from the KAKEN master tables (needs the shared data folder)
+vocab: install
+	$(BIN)/python ontology/vocab/build.py --kaken ../shared/data/kaken-jsps/master_xml --out ontology/vocab
+
+clean:
+	rm -rf var .pytest_cache .ruff_cache

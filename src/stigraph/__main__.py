@@ -1,0 +1,5 @@
+"""``python -m stigraph`` runs the CLI."""
+
+from stigraph.cli import main
+
+main()

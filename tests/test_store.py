@@ -1,0 +1,124 @@
+"""The store facade: generations, atomic writes, the single-writer lock, janitor, backup."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from pyoxigraph import Literal, NamedNode, Quad, RdfFormat
+
+from stigraph.config import Settings
+from stigraph.errors import StoreError, StoreLockedError
+from stigraph.store import open_store
+from stigraph.store.generations import Generations
+
+from .conftest import dump, make_settings
+
+G = NamedNode("https://w3id.org/stigraph/graph/test/public")
+
+
+def _quad(i: int) -> Quad:
+    return Quad(NamedNode(f"https://example.org/s{i}"), NamedNode("https://example.org/p"), Literal(str(i)), G)
+
+
+def test_commit_publishes_a_new_generation(settings: Settings) -> None:
+    with open_store(settings, write=True) as store:
+        assert store.generation == 0
+        with store.writing() as w:
+            w.extend([_quad(1), _quad(2)])
+        assert store.generation == 1
+        assert len(store) == 2
+    with open_store(settings) as reader:
+        assert reader.generation == 1
+        assert len(reader) == 2
+
+
+def test_failed_write_leaves_state_and_no_directory(settings: Settings) -> None:
+    with open_store(settings, write=True) as store:
+        with store.writing() as w:
+            w.extend([_quad(1)])
+        before = dump(store)
+        with pytest.raises(RuntimeError), store.writing() as w:
+            w.clear_graph(G)
+            w.bulk_load(b"<https://example.org/x> <https://example.org/p> 1 .", RdfFormat.TURTLE)
+            raise RuntimeError("fails half way")
+        assert dump(store) == before
+        assert store.generation == 1
+        assert [p.name for p in (settings.store_path / "generations").iterdir()] == ["g000001"]
+
+
+def test_second_writer_fails_fast_with_pid(settings: Settings) -> None:
+    holder = subprocess.Popen(
+        [sys.executable, "-c",
+         "import sys, time\n"
+         "from stigraph.store import open_store\n"
+         "from tests.conftest import make_settings\n"
+         f"s = open_store(make_settings({str(settings.store_path)!r}), write=True)\n"
+         "print('locked', flush=True); time.sleep(30)"],
+        stdout=subprocess.PIPE, text=True, cwd=Path(__file__).resolve().parents[1],
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "locked"
+        started = time.monotonic()
+        with pytest.raises(StoreLockedError, match=f"pid {holder.pid}"):
+            open_store(settings, write=True)
+        assert time.monotonic() - started < 2
+        with open_store(settings) as reader:  # readers are never blocked
+            assert reader.generation == 0
+    finally:
+        holder.kill()
+        holder.wait()
+
+
+def test_janitor_removes_unpublished_generations_and_orphan_bulk_files(settings: Settings) -> None:
+    with open_store(settings, write=True) as store:
+        for i in range(3):
+            with store.writing() as w:
+                w.extend([_quad(i)])
+    gens = Generations(settings.store_path)
+    current = gens.current()
+    orphan_dir = gens.path(current + 1)
+    orphan_dir.mkdir()
+    (orphan_dir / "bulk-123.sst").write_bytes(b"x" * 1024)
+    stray = gens.path(current) / "bulk-456.sst"
+    stray.write_bytes(b"x" * 1024)
+    with open_store(settings, write=True) as store:
+        report = store.janitor_report
+        assert report is not None
+        assert orphan_dir.name in report.removed_generations
+        assert f"{gens.path(current).name}/bulk-456.sst" in report.removed_bulk_files
+        assert not orphan_dir.exists() and not stray.exists()
+        assert store.generation == current
+    assert gens.existing() == [current - 1, current]  # keep_generations = 2
+
+
+def test_backup_opens_and_restore_makes_it_current(settings: Settings, tmp_path: Path) -> None:
+    with open_store(settings, write=True) as store:
+        with store.writing() as w:
+            w.extend([_quad(1)])
+        saved = dump(store)
+        store.backup(tmp_path / "backup")
+        with store.writing() as w:
+            w.clear_graph(G)
+        assert len(store) == 0
+        with pytest.raises(StoreError, match="already exists"):
+            store.backup(tmp_path / "backup")
+        with store.writing(base=tmp_path / "backup"):
+            pass
+        assert dump(store) == saved
+    with open_store(make_settings(tmp_path / "unused")) as empty:  # a backup is a plain store too
+        assert empty.generation == 0
+
+
+def test_in_memory_store_has_the_same_contract() -> None:
+    settings = Settings(store=":memory:")
+    with open_store(settings, write=True) as store:
+        with store.writing() as w:
+            w.extend([_quad(1)])
+        with pytest.raises(ValueError), store.writing() as w:
+            w.extend([_quad(2)])
+            raise ValueError("abort")
+        assert len(store) == 1 and store.generation == 1
