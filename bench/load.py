@@ -114,7 +114,7 @@ def generate(path: Path, researchers: int, seed: int = 7) -> int:
                     t(a, RDF_TYPE, f"<{SG}Authorship>")
                     t(a, f"<{SG}publication>", pub)
                     t(a, f"<{SG}author>", f"<{BASE}person/{orcid(author + 1)}>")
-                    t(a, f"<{SG}authorPosition>", f'"{pos_n}"^^<{XSD}positiveInteger>')
+                    t(a, f"<{SG}authorPosition>", f'"{pos_n}"^^<{XSD}integer>')
     return n
 
 

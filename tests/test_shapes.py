@@ -47,7 +47,8 @@ def _compiled_verdict(validator: Validator, path: Path) -> tuple[bool, set[str],
     staging = StagingArea()
     staging.bulk_load(path.read_bytes(), __import__("pyoxigraph").RdfFormat.TURTLE, to_graph=RAW_GRAPH)
     report = validator.validate(staging)
-    return report.conforms, {v.shape for v in report.violations}, {v.focus for v in report.violations}
+    shapes = {v.shape for v in report.violations if v.shape != str(SGSH.WellFormedLiterals)}
+    return report.conforms, shapes, {v.focus for v in report.violations}
 
 
 def _parent_shape(shapes: Graph, source: object) -> str:
@@ -73,7 +74,7 @@ def test_pyshacl_agrees_on_example(path: Path, shapes: Graph, validator: Validat
     shape, valid = _meta(path)
     data = Graph().parse(path)
     conforms, report, _ = pyshacl.validate(
-        data, shacl_graph=shapes, ont_graph=ONTOLOGY, inference="rdfs", advanced=True, allow_warnings=True
+        data, shacl_graph=shapes, ont_graph=ONTOLOGY, inference="none", advanced=True, allow_warnings=True
     )
     sources = {_parent_shape(shapes, s) for s in report.objects(None, SH.sourceShape)}
     focus = {str(f) for f in report.objects(None, SH.focusNode)}
@@ -110,4 +111,4 @@ def test_every_shape_file_compiles(shapes: Graph) -> None:
     assert all(isinstance(URIRef(c.shape), URIRef) for c in checks)
 
 
-EXPECTED_EXAMPLES = 0  # set once the example set is final
+EXPECTED_EXAMPLES = 46
