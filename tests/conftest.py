@@ -64,9 +64,11 @@ def rdf_spec(source_id: str, path: Path) -> SourceSpec:
 
 @pytest.fixture
 def vocab_pipeline(pipeline: Pipeline) -> Pipeline:
-    """A pipeline whose store already holds the ontology and the small vocabularies."""
+    """A pipeline whose store holds the ontology, the small vocabularies and the seed graph."""
     for source_id, path in VOCAB_SOURCES:
         pipeline.load(rdf_spec(source_id, path))
+    seed = sorted((REPO / "data" / "seed").glob("*.ttl"))
+    pipeline.load(SourceSpec(id="seed", kind="rdf", input=seed))
     return pipeline
 
 

@@ -54,7 +54,7 @@ CASES = [
     Case("csv unknown column", "unknown.csv", (HEADER + ",nickname\n" + ROW + ",Haru\n").encode(),
          InputError, "unknown column 'nickname'", line=1, field="nickname"),
     Case("bad orcid checksum", "orcid.csv", csv_with(ROW.replace("sf-0001", "sf-0009").replace(
-        "0000-0002-1825-0097", "0000-0002-1825-0098")), ValidationFailed, "checksum", line=3, field="orcid"),
+        "0000-0002-1825-0097", "0000-0002-1825-0098")), ValidationFailed, "check character", line=3, field="orcid"),
     Case("impossible date", "date.csv", csv_with(ROW.replace("sf-0001", "sf-0009").replace(
         "0000-0002-1825-0097", "").replace("2025-09-12", "2023-02-30")), ValidationFailed, "", line=3,
          field="consent_date"),
@@ -63,7 +63,8 @@ CASES = [
   sg:holder <https://w3id.org/stigraph/id/person/x1> ; sg:organization <https://w3id.org/stigraph/id/org/x2> ;
   sg:role <https://w3id.org/stigraph/id/role/principal-investigator> ;
   sg:startDate "2020"^^xsd:gYear ; sg:endDate "2018"^^xsd:gYear .
-""").encode(), ValidationFailed, "", record="https://w3id.org/stigraph/id/position/x3"),
+""").encode(), ValidationFailed, "ends before it starts", record="https://w3id.org/stigraph/id/position/x3",
+         field="https://w3id.org/stigraph/ontology#endDate"),
     Case("ill-typed integer", "illtyped.ttl", (GOOD_TTL + """
 <https://w3id.org/stigraph/id/person/x1> sg:note "abc"^^xsd:integer .
 """).encode(), ValidationFailed, "ill-formed", record="https://w3id.org/stigraph/id/person/x1"),

@@ -74,7 +74,12 @@ def test_export_formats_parse(bundled: Path, tmp_path: Path, fmt: str) -> None:
                "nt": RdfFormat.N_TRIPLES, "jsonld": RdfFormat.JSON_LD}
     quads = list(parse(path=str(out), format=formats[fmt]))
     assert len(quads) > 8000
-    assert not any("/graph/meta" in str(q.graph_name) for q in quads)
+    graphs = {getattr(q.graph_name, "value", "") for q in quads}
+    if fmt in ("nq", "trig", "jsonld"):
+        assert "https://w3id.org/stigraph/graph/seed/public" in graphs
+        assert all(g.endswith("/public") for g in graphs), graphs
+    else:
+        assert graphs == {""}
 
 
 def test_stats_json_counts_graphs_and_classes(bundled: Path) -> None:

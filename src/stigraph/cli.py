@@ -36,7 +36,7 @@ app = typer.Typer(
     add_completion=False,
 )
 out = Console()
-err = Console(stderr=True)
+err = Console(stderr=True, soft_wrap=True)
 
 
 class _State:
@@ -352,7 +352,7 @@ def main() -> None:
     try:
         app()
     except StigraphError as exc:
-        err.print(f"[red]error:[/] {exc}", highlight=False)
+        err.print(f"[red]error:[/] {exc}", highlight=False, soft_wrap=True, markup=True)
         if state.verbose and exc.details:
             for d in exc.details[:50]:
                 err.print(f"  {d}", highlight=False)

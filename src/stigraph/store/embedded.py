@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import gc
 import shutil
+from itertools import chain
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Any
 
-from pyoxigraph import DefaultGraph, NamedNode, Quad, QuerySolutions, RdfFormat, Store
+from pyoxigraph import DefaultGraph, NamedNode, Quad, QuerySolutions, RdfFormat, Store, serialize
 
 from stigraph.config import Settings
 from stigraph.errors import ErrorContext, QueryError, StoreError
@@ -153,14 +154,14 @@ class EmbeddedStore:
         return result
 
     def dump(self, output: IO[bytes], fmt: RdfFormat, *, graphs: list[NamedNode] | None) -> None:
-        """Serialise the given graphs (all when None) with pyoxigraph's streaming writer."""
+        """Stream the given graphs (all when None) with their graph names, in one document."""
         if graphs is None:
             self._store.dump(output, format=fmt)
             return
         if not fmt.supports_datasets:
-            raise StoreError(f"{fmt.name} holds one graph; choose N-Quads or TriG for several")
-        for g in graphs:
-            self._store.dump(output, format=fmt, from_graph=g)
+            raise StoreError(f"{fmt.name} holds one graph; choose N-Quads, TriG or JSON-LD for several")
+        quads = chain.from_iterable(self._store.quads_for_pattern(None, None, None, g) for g in graphs)
+        serialize(quads, output, format=fmt)
 
     def backup(self, target: Path) -> None:
         if self._settings.in_memory:

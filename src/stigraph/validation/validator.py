@@ -68,17 +68,20 @@ class Validator:
         return ValidationReport(checks=len(self.checks), violations=violations)
 
     def _run(self, check: CompiledCheck, staging: StagingArea) -> Iterator[Violation]:
-        for n, row in enumerate(staging.select(check.sparql)):
+        solutions = staging.select(check.sparql)
+        names = {v.value for v in solutions.variables}
+        for n, row in enumerate(solutions):
             if n >= MAX_VIOLATIONS_PER_CHECK:
                 break
             this = row["this"]
-            value = row["value"] if "value" in check.sparql.split("WHERE", 1)[0] else None
+            value = row["value"] if "value" in names else None
+            path = row["path"] if "path" in names else None
             yield Violation(
                 focus=this.value if this is not None else "",
                 shape=check.shape,
                 component=check.component,
                 message=check.message,
-                path=check.path,
+                path=path.value if path is not None else check.path,
                 value=str(value) if value is not None else None,
                 severity=check.severity,
             )
