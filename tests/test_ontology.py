@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-
-
 import pytest
 from rdflib import OWL, RDF, RDFS, SKOS, Graph, URIRef
 

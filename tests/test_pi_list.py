@@ -9,8 +9,8 @@ from pyoxigraph import NamedNode, RdfFormat, parse
 from rdflib import Graph
 from rdflib.compare import isomorphic
 
-from stigraph.ingest.pipeline import Pipeline
 from stigraph.ingest.pi_list import COLUMN_NAMES
+from stigraph.ingest.pipeline import Pipeline
 from stigraph.ingest.sources import load_spec
 
 from .conftest import REPO, dump
@@ -27,10 +27,10 @@ def _graph(pipeline: Pipeline, visibility: str) -> Graph:
     return g
 
 
-def _rdflib(q):  # noqa: ANN001, ANN202
+def _rdflib(q):
     from rdflib import Literal, URIRef
 
-    def conv(t):  # noqa: ANN001, ANN202
+    def conv(t):
         if isinstance(t, NamedNode):
             return URIRef(t.value)
         return Literal(t.value, lang=t.language, datatype=None if t.language else URIRef(t.datatype.value))

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import gc
 import shutil
-from itertools import chain
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from itertools import chain
 from pathlib import Path
 from typing import IO, Any
 
