@@ -40,10 +40,30 @@ RDF_TYPE = "<http://www.w3.org/1999/02/22-rdf-syntax-ns#type>"
 LABEL = "<http://www.w3.org/2000/01/rdf-schema#label>"
 FOAF = "http://xmlns.com/foaf/0.1/"
 XSD = "http://www.w3.org/2001/XMLSchema#"
-FAMILY = [("Sato", "佐藤"), ("Suzuki", "鈴木"), ("Takahashi", "高橋"), ("Tanaka", "田中"), ("Ito", "伊藤"),
-          ("Watanabe", "渡辺"), ("Yamamoto", "山本"), ("Nakamura", "中村"), ("Kobayashi", "小林"), ("Kato", "加藤")]
-GIVEN = [("Haruto", "陽翔"), ("Yui", "結衣"), ("Sota", "蒼太"), ("Aoi", "葵"), ("Ren", "蓮"), ("Mei", "芽依"),
-         ("Yuto", "悠斗"), ("Hina", "陽菜"), ("Kaito", "海斗"), ("Rin", "凛")]
+FAMILY = [
+    ("Sato", "佐藤"),
+    ("Suzuki", "鈴木"),
+    ("Takahashi", "高橋"),
+    ("Tanaka", "田中"),
+    ("Ito", "伊藤"),
+    ("Watanabe", "渡辺"),
+    ("Yamamoto", "山本"),
+    ("Nakamura", "中村"),
+    ("Kobayashi", "小林"),
+    ("Kato", "加藤"),
+]
+GIVEN = [
+    ("Haruto", "陽翔"),
+    ("Yui", "結衣"),
+    ("Sota", "蒼太"),
+    ("Aoi", "葵"),
+    ("Ren", "蓮"),
+    ("Mei", "芽依"),
+    ("Yuto", "悠斗"),
+    ("Hina", "陽菜"),
+    ("Kaito", "海斗"),
+    ("Rin", "凛"),
+]
 COUNTRIES = ["US", "GB", "DE", "FR", "SE", "IN", "IL", "CH", "JP", "SG", "AU", "CA"]
 ROLES = ["principal-investigator", "researcher", "professor"]
 
@@ -138,10 +158,12 @@ def bench(researchers: int, workdir: Path) -> dict[str, object]:
     validator = Validator.from_dirs(settings.shapes_dir, settings.ontology_dir)
     with open_store(settings, write=True) as store:
         pipeline = Pipeline(store, validator, Minter(settings.base_iri))
-        for name, path in [("ontology", REPO / "ontology" / "stigraph.ttl"),
-                           ("vocab-countries", REPO / "ontology" / "vocab" / "countries.ttl"),
-                           ("vocab-roles", REPO / "ontology" / "vocab" / "roles.ttl"),
-                           ("vocab-fields-kaken", REPO / "ontology" / "vocab" / "fields-kaken.ttl")]:
+        for name, path in [
+            ("ontology", REPO / "ontology" / "stigraph.ttl"),
+            ("vocab-countries", REPO / "ontology" / "vocab" / "countries.ttl"),
+            ("vocab-roles", REPO / "ontology" / "vocab" / "roles.ttl"),
+            ("vocab-fields-kaken", REPO / "ontology" / "vocab" / "fields-kaken.ttl"),
+        ]:
             pipeline.load(SourceSpec(id=name, kind="rdf", input=[path]))
         t0 = time.perf_counter()
         result = pipeline.load(SourceSpec(id="bench", kind="rdf", input=[nt]))
@@ -175,9 +197,11 @@ def main() -> None:
     (args.output / f"load-{args.researchers}.json").write_text(json.dumps(row, indent=2) + "\n")
     print("| researchers | triples | raw bulk_load | pipeline | pipeline / raw speed |")
     print("|---:|---:|---:|---:|---:|")
-    print(f"| {row['researchers']:,} | {row['triples']:,} | {row['raw_bulk_load_s']} s "
-          f"({row['raw_triples_per_s']:,}/s) | {row['pipeline_s']} s ({row['pipeline_triples_per_s']:,}/s) "
-          f"| {row['pipeline_vs_raw']:.0%} |")
+    print(
+        f"| {row['researchers']:,} | {row['triples']:,} | {row['raw_bulk_load_s']} s "
+        f"({row['raw_triples_per_s']:,}/s) | {row['pipeline_s']} s ({row['pipeline_triples_per_s']:,}/s) "
+        f"| {row['pipeline_vs_raw']:.0%} |"
+    )
     print("pipeline stages (s):", row["pipeline_stages_s"])
 
 

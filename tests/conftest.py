@@ -88,5 +88,10 @@ def run_cli(*args: str, store: Path | str, check: bool = False, cwd: Path = REPO
     env = {**os.environ, "STIGRAPH_STORE": str(store)}
     return subprocess.run(
         [sys.executable, "-m", "stigraph", *args],
-        cwd=cwd, env=env, capture_output=True, text=True, check=check, timeout=300,
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=check,
+        timeout=300,
     )

@@ -45,41 +45,115 @@ def csv_with(row: str) -> bytes:
 
 
 CASES = [
-    Case("malformed turtle", "bad.ttl", GOOD_TTL.encode() + b'<https://x.org/a> <https://x.org/b> "open .\n',
-         InputError, "syntax error", line=6),
-    Case("csv broken quoting", "broken.csv", csv_with(
-        'sf-0009,Ito,Aki,,,Professor,"Stanford" University,,,Stanford,US,,,,,public,,'),
-         InputError, "broken CSV quoting", line=3),
-    Case("csv unknown column", "unknown.csv", (HEADER + ",nickname\n" + ROW + ",Haru\n").encode(),
-         InputError, "unknown column 'nickname'", line=1, field="nickname"),
-    Case("bad orcid checksum", "orcid.csv", csv_with(ROW.replace("sf-0001", "sf-0009").replace(
-        "0000-0002-1825-0097", "0000-0002-1825-0098")), ValidationFailed, "check character", line=3, field="orcid"),
-    Case("impossible date", "date.csv", csv_with(ROW.replace("sf-0001", "sf-0009").replace(
-        "0000-0002-1825-0097", "").replace("2025-09-12", "2023-02-30")), ValidationFailed, "", line=3,
-         field="consent_date"),
-    Case("reversed dates", "reversed.ttl", (GOOD_TTL + """
+    Case(
+        "malformed turtle",
+        "bad.ttl",
+        GOOD_TTL.encode() + b'<https://x.org/a> <https://x.org/b> "open .\n',
+        InputError,
+        "syntax error",
+        line=6,
+    ),
+    Case(
+        "csv broken quoting",
+        "broken.csv",
+        csv_with('sf-0009,Ito,Aki,,,Professor,"Stanford" University,,,Stanford,US,,,,,public,,'),
+        InputError,
+        "broken CSV quoting",
+        line=3,
+    ),
+    Case(
+        "csv unknown column",
+        "unknown.csv",
+        (HEADER + ",nickname\n" + ROW + ",Haru\n").encode(),
+        InputError,
+        "unknown column 'nickname'",
+        line=1,
+        field="nickname",
+    ),
+    Case(
+        "bad orcid checksum",
+        "orcid.csv",
+        csv_with(ROW.replace("sf-0001", "sf-0009").replace("0000-0002-1825-0097", "0000-0002-1825-0098")),
+        ValidationFailed,
+        "check character",
+        line=3,
+        field="orcid",
+    ),
+    Case(
+        "impossible date",
+        "date.csv",
+        csv_with(
+            ROW.replace("sf-0001", "sf-0009").replace("0000-0002-1825-0097", "").replace("2025-09-12", "2023-02-30")
+        ),
+        ValidationFailed,
+        "",
+        line=3,
+        field="consent_date",
+    ),
+    Case(
+        "reversed dates",
+        "reversed.ttl",
+        (
+            GOOD_TTL
+            + """
 <https://w3id.org/stigraph/id/position/x3> a sg:Affiliation ;
   sg:holder <https://w3id.org/stigraph/id/person/x1> ; sg:organization <https://w3id.org/stigraph/id/org/x2> ;
   sg:role <https://w3id.org/stigraph/id/role/principal-investigator> ;
   sg:startDate "2020"^^xsd:gYear ; sg:endDate "2018"^^xsd:gYear .
-""").encode(), ValidationFailed, "ends before it starts", record="https://w3id.org/stigraph/id/position/x3",
-         field="https://w3id.org/stigraph/ontology#endDate"),
-    Case("ill-typed integer", "illtyped.ttl", (GOOD_TTL + """
+"""
+        ).encode(),
+        ValidationFailed,
+        "ends before it starts",
+        record="https://w3id.org/stigraph/id/position/x3",
+        field="https://w3id.org/stigraph/ontology#endDate",
+    ),
+    Case(
+        "ill-typed integer",
+        "illtyped.ttl",
+        (
+            GOOD_TTL
+            + """
 <https://w3id.org/stigraph/id/person/x1> sg:note "abc"^^xsd:integer .
-""").encode(), ValidationFailed, "ill-formed", record="https://w3id.org/stigraph/id/person/x1"),
-    Case("non-utf8", "latin1.ttl", GOOD_TTL.encode() + '<https://x.org/a> <https://x.org/b> "café" .\n'.encode(
-        "latin-1"), InputError, "not valid UTF-8", line=6),
+"""
+        ).encode(),
+        ValidationFailed,
+        "ill-formed",
+        record="https://w3id.org/stigraph/id/person/x1",
+    ),
+    Case(
+        "non-utf8",
+        "latin1.ttl",
+        GOOD_TTL.encode() + '<https://x.org/a> <https://x.org/b> "café" .\n'.encode("latin-1"),
+        InputError,
+        "not valid UTF-8",
+        line=6,
+    ),
     Case("empty file", "empty.ttl", b"", InputError, "file is empty"),
     Case("comments only", "comments.ttl", b"# nothing but a comment\n", InputError, "no triples"),
-    Case("rdfxml entity expansion", "bomb.rdf", b"""<?xml version="1.0"?>
+    Case(
+        "rdfxml entity expansion",
+        "bomb.rdf",
+        b"""<?xml version="1.0"?>
 <!DOCTYPE rdf:RDF [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">]>
 <rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" xmlns:ex="http://ex.org/">
 <rdf:Description rdf:about="http://ex.org/s"><ex:p>&b;</ex:p></rdf:Description></rdf:RDF>
-""", InputError, "entity expansion", line=2),
+""",
+        InputError,
+        "entity expansion",
+        line=2,
+    ),
     Case("missing file", "missing.ttl", None, InputError, "does not exist"),
-    Case("csv bad visibility", "vis.csv", csv_with(ROW.replace("sf-0001", "sf-0009").replace(
-        "0000-0002-1825-0097", "").replace(",public,", ",everyone,")), MappingError, "visibility", line=3,
-         field="visibility"),
+    Case(
+        "csv bad visibility",
+        "vis.csv",
+        csv_with(
+            ROW.replace("sf-0001", "sf-0009").replace("0000-0002-1825-0097", "").replace(",public,", ",everyone,")
+        ),
+        MappingError,
+        "visibility",
+        line=3,
+        field="visibility",
+    ),
 ]
 
 
@@ -128,5 +202,3 @@ def test_cli_prints_one_line_and_exits_non_zero(case: Case, tmp_path: Path) -> N
     assert "Traceback" not in result.stderr
     first = result.stderr.strip().splitlines()[0]
     assert first.startswith("error:") and str(path) in first
-
-

@@ -70,8 +70,13 @@ def test_export_formats_parse(bundled: Path, tmp_path: Path, fmt: str) -> None:
     out = tmp_path / f"export.{fmt}"
     result = run_cli("export", "--format", fmt, "--scope", "public", "-o", str(out), store=bundled)
     assert result.returncode == 0, result.stderr
-    formats = {"nq": RdfFormat.N_QUADS, "trig": RdfFormat.TRIG, "ttl": RdfFormat.TURTLE,
-               "nt": RdfFormat.N_TRIPLES, "jsonld": RdfFormat.JSON_LD}
+    formats = {
+        "nq": RdfFormat.N_QUADS,
+        "trig": RdfFormat.TRIG,
+        "ttl": RdfFormat.TURTLE,
+        "nt": RdfFormat.N_TRIPLES,
+        "jsonld": RdfFormat.JSON_LD,
+    }
     quads = list(parse(path=str(out), format=formats[fmt]))
     assert len(quads) > 8000
     graphs = {getattr(q.graph_name, "value", "") for q in quads}

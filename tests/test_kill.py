@@ -34,8 +34,13 @@ def test_sigkill_during_commit_leaves_previous_state_and_no_orphans(tmp_path: Pa
     _big_ntriples(big, 1_500_000)
     gens = Generations(store_dir)
     env = {**os.environ, "STIGRAPH_STORE": str(store_dir)}
-    proc = subprocess.Popen([sys.executable, "-m", "stigraph", "load", str(big), "--source-id", "big"],
-                            cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "stigraph", "load", str(big), "--source-id", "big"],
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     fork = gens.path(generation + 1)
     deadline = time.monotonic() + 240
     while not fork.exists() and proc.poll() is None and time.monotonic() < deadline:

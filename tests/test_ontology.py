@@ -31,7 +31,9 @@ def test_every_term_has_english_and_japanese_labels_and_definitions(ontology: Gr
     terms = {s for s in ontology.subjects() if isinstance(s, URIRef) and str(s).startswith(SG)}
     assert len(terms) >= 90
     missing = [
-        (str(t), p.n3()) for t in sorted(terms) for p in (RDFS.label, SKOS.definition)
+        (str(t), p.n3())
+        for t in sorted(terms)
+        for p in (RDFS.label, SKOS.definition)
         if not {"en", "ja"} <= _langs(ontology, t, p)
     ]
     assert missing == []
@@ -79,5 +81,3 @@ def test_kaken_fields_form_a_hierarchy() -> None:
     assert len(fields) == 418
     tops = set(g.subjects(SKOS.topConceptOf, None))
     assert tops and all(g.value(f, SKOS.broader) is not None for f in fields - tops)
-
-

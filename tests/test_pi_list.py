@@ -84,8 +84,11 @@ def test_loading_the_same_file_twice_changes_nothing(vocab_pipeline: Pipeline) -
 def test_corrected_file_replaces_old_version_and_nothing_else(vocab_pipeline: Pipeline, tmp_path: Path) -> None:
     spec = load_spec(LOADER / "source.yml")
     vocab_pipeline.load(spec)
-    other = {g.value: list(vocab_pipeline.store.quads(g)) for g in vocab_pipeline.store.graphs()
-             if SOURCE not in g.value and not g.value.endswith("/meta")}
+    other = {
+        g.value: list(vocab_pipeline.store.quads(g))
+        for g in vocab_pipeline.store.graphs()
+        if SOURCE not in g.value and not g.value.endswith("/meta")
+    }
     corrected = tmp_path / "sample.csv"
     shutil.copy(LOADER / "sample.csv", corrected)
     text = corrected.read_text(encoding="utf-8").replace("Associate Professor", "Professor")
@@ -96,8 +99,11 @@ def test_corrected_file_replaces_old_version_and_nothing_else(vocab_pipeline: Pi
     assert "Associate Professor" not in titles and "Professor" in titles
     restricted_titles = {str(o) for _, p, o in _graph(vocab_pipeline, "restricted") if str(p).endswith("#title")}
     assert restricted_titles == {"Senior Scientist"}
-    after = {g.value: list(vocab_pipeline.store.quads(g)) for g in vocab_pipeline.store.graphs()
-             if SOURCE not in g.value and not g.value.endswith("/meta")}
+    after = {
+        g.value: list(vocab_pipeline.store.quads(g))
+        for g in vocab_pipeline.store.graphs()
+        if SOURCE not in g.value and not g.value.endswith("/meta")
+    }
     assert after == other
     loads = vocab_pipeline.store.query(
         "SELECT (COUNT(?l) AS ?n) WHERE { GRAPH ?g { ?l <https://w3id.org/stigraph/ontology#sourceId> "

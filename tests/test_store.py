@@ -52,13 +52,18 @@ def test_failed_write_leaves_state_and_no_directory(settings: Settings) -> None:
 
 def test_second_writer_fails_fast_with_pid(settings: Settings) -> None:
     holder = subprocess.Popen(
-        [sys.executable, "-c",
-         "import sys, time\n"
-         "from stigraph.store import open_store\n"
-         "from tests.conftest import make_settings\n"
-         f"s = open_store(make_settings({str(settings.store_path)!r}), write=True)\n"
-         "print('locked', flush=True); time.sleep(30)"],
-        stdout=subprocess.PIPE, text=True, cwd=Path(__file__).resolve().parents[1],
+        [
+            sys.executable,
+            "-c",
+            "import sys, time\n"
+            "from stigraph.store import open_store\n"
+            "from tests.conftest import make_settings\n"
+            f"s = open_store(make_settings({str(settings.store_path)!r}), write=True)\n"
+            "print('locked', flush=True); time.sleep(30)",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=Path(__file__).resolve().parents[1],
     )
     try:
         assert holder.stdout is not None and holder.stdout.readline().strip() == "locked"

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from pyoxigraph import QueryBoolean, QuerySolutions, QueryTriples
+from pyoxigraph import Quad, QueryBoolean, QuerySolutions, QueryTriples
 from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
@@ -22,6 +22,7 @@ from stigraph.formats import GRAPH_FORMATS, RESULT_FORMATS
 from stigraph.ingest.inputs import read_input
 from stigraph.ingest.pipeline import Pipeline
 from stigraph.ingest.sources import SourceKind, SourceSpec, load_spec, make_spec
+from stigraph.ingest.visibility import RAW_GRAPH
 from stigraph.namespaces import Minter, slug
 from stigraph.scopes import SCOPES, scope_graphs
 from stigraph.store import EmbeddedStore, open_store
@@ -108,18 +109,10 @@ def _spec_for(
 @app.command()
 def load(
     source: Annotated[Path, typer.Argument(help="A data file, or a source.yml describing one.")],
-    kind: Annotated[
-        SourceKind | None, typer.Option(help="rdf or pi-list (default: from extension).")
-    ] = None,
-    source_id: Annotated[
-        str | None, typer.Option("--source-id", help="Source id (its graphs are replaced).")
-    ] = None,
-    fmt: Annotated[
-        str | None, typer.Option("--format", help="RDF format when the extension does not tell.")
-    ] = None,
-    mission: Annotated[
-        str | None, typer.Option(help="pi-list: IRI of the publishing mission.")
-    ] = None,
+    kind: Annotated[SourceKind | None, typer.Option(help="rdf or pi-list (default: from extension).")] = None,
+    source_id: Annotated[str | None, typer.Option("--source-id", help="Source id (its graphs are replaced).")] = None,
+    fmt: Annotated[str | None, typer.Option("--format", help="RDF format when the extension does not tell.")] = None,
+    mission: Annotated[str | None, typer.Option(help="pi-list: IRI of the publishing mission.")] = None,
     pilist: Annotated[str | None, typer.Option(help="pi-list: IRI of the list.")] = None,
     title: Annotated[str | None, typer.Option(help="Title of the source.")] = None,
 ) -> None:
@@ -144,9 +137,7 @@ def _print_load(result: dict[str, Any]) -> None:
 
 @app.command("load-bundle")
 def load_bundle(
-    manifest: Annotated[
-        Path | None, typer.Argument(help="Bundle manifest (default data/bundle.yml).")
-    ] = None,
+    manifest: Annotated[Path | None, typer.Argument(help="Bundle manifest (default data/bundle.yml).")] = None,
 ) -> None:
     """Load every source of the bundled graph, in order."""
     specs = read_bundle(manifest or state.settings.bundle)
@@ -160,9 +151,7 @@ def load_bundle(
 
 @app.command()
 def validate(
-    file: Annotated[
-        Path | None, typer.Argument(help="File to validate; the whole store if omitted.")
-    ] = None,
+    file: Annotated[Path | None, typer.Argument(help="File to validate; the whole store if omitted.")] = None,
     kind: Annotated[SourceKind | None, typer.Option(help="rdf or pi-list.")] = None,
     mission: Annotated[str | None, typer.Option(help="pi-list: mission IRI.")] = None,
     pilist: Annotated[str | None, typer.Option(help="pi-list: list IRI.")] = None,
@@ -173,29 +162,21 @@ def validate(
     staging = StagingArea()
     if file is None:
         with open_store(state.settings) as store:
-            from pyoxigraph import Quad
-
-            from stigraph.ingest.visibility import RAW_GRAPH
-
             staging.extend(Quad(q.subject, q.predicate, q.object, RAW_GRAPH) for q in store.quads())
     else:
         spec = _spec_for(file, kind, None, None, mission, pilist, None)
         with open_store(state.settings) as store:
             pipeline = Pipeline(store, validator, _minter())
             for path in spec.input:
-                pipeline._stage(spec, read_input(path), staging)
-            staging.add_context(pipeline._context(spec, staging))
+                pipeline.stage_file(spec, read_input(path), staging)
+            staging.add_context(pipeline.validation_context(spec, staging))
     report = validator.validate(staging)
     if output == "json":
         out.print_json(json.dumps(report.as_dict()))
     else:
         for v in report.violations:
             out.print(f"[red]✗[/] {v.describe()}", highlight=False)
-        verdict = (
-            "[green]conforms[/]"
-            if report.conforms
-            else f"[red]{len(report.violations)} violation(s)[/]"
-        )
+        verdict = "[green]conforms[/]" if report.conforms else f"[red]{len(report.violations)} violation(s)[/]"
         out.print(f"{verdict} ({report.checks} checks)")
     if not report.conforms:
         raise typer.Exit(3)
@@ -206,9 +187,7 @@ def query(
     sparql: Annotated[str, typer.Argument(help="SPARQL query text, or @file.rq.")],
     output: Annotated[
         str | None,
-        typer.Option(
-            "--format", help="json, csv, tsv, xml for results; ttl, nt, jsonld, rdfxml for graphs."
-        ),
+        typer.Option("--format", help="json, csv, tsv, xml for results; ttl, nt, jsonld, rdfxml for graphs."),
     ] = None,
     scope: Annotated[str, typer.Option(help="public, partner or all.")] = "all",
 ) -> None:
@@ -236,9 +215,7 @@ def query(
         else:
             rfmt = RESULT_FORMATS.get(output or "json")
             if rfmt is None:
-                raise InputError(
-                    f"format {output!r} for results", context=_expected("json, csv, tsv, xml")
-                )
+                raise InputError(f"format {output!r} for results", context=_expected("json, csv, tsv, xml"))
             result.serialize(sink, format=rfmt)  # type: ignore[union-attr]
         sink.flush()
 
@@ -269,13 +246,9 @@ def _cell(term: Any) -> str:
 
 @app.command()
 def export(
-    output_format: Annotated[
-        str, typer.Option("--format", help="nq, trig, ttl, nt or jsonld.")
-    ] = "nq",
+    output_format: Annotated[str, typer.Option("--format", help="nq, trig, ttl, nt or jsonld.")] = "nq",
     scope: Annotated[str, typer.Option(help="public, partner or all.")] = "public",
-    output: Annotated[
-        Path | None, typer.Option("--output", "-o", help="File (default stdout).")
-    ] = None,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="File (default stdout).")] = None,
 ) -> None:
     """Dump the graphs of a scope (streamed by pyoxigraph)."""
     fmt = GRAPH_FORMATS.get(output_format)
@@ -293,9 +266,7 @@ def export(
             if fmt.supports_datasets:
                 store.dump(sink, fmt, graphs=graphs)
             else:
-                triples = store.query(
-                    "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }", default_graph=graphs
-                )
+                triples = store.query("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }", default_graph=graphs)
                 triples.serialize(sink, format=fmt)
         finally:
             if output:

@@ -21,16 +21,11 @@ class Settings(BaseSettings):
     )
     base_iri: str = Field(
         default="https://w3id.org/stigraph/",
-        description="Base of every IRI stigraph mints (instances under <base>id/, graphs under "
-        "<base>graph/).",
+        description="Base of every IRI stigraph mints (instances under <base>id/, graphs under <base>graph/).",
     )
     shapes_dir: Path = Field(default=Path("shapes"), description="SHACL shapes directory.")
-    ontology_dir: Path = Field(
-        default=Path("ontology"), description="Ontology (stigraph.ttl) and vocab/ directory."
-    )
-    bundle: Path = Field(
-        default=Path("data/bundle.yml"), description="Manifest of the bundled graph."
-    )
+    ontology_dir: Path = Field(default=Path("ontology"), description="Ontology (stigraph.ttl) and vocab/ directory.")
+    bundle: Path = Field(default=Path("data/bundle.yml"), description="Manifest of the bundled graph.")
     keep_generations: int = Field(
         default=2, ge=1, description="Committed store generations kept on disk (current included)."
     )

@@ -32,24 +32,16 @@ class Column:
 
 COLUMNS: tuple[Column, ...] = (
     Column("local_id", True, "Stable id of the person within this list (never reused)."),
-    Column(
-        "family_name_en", False, "Family name in Latin script (e.g. Yamada).", FOAF + "familyName"
-    ),
+    Column("family_name_en", False, "Family name in Latin script (e.g. Yamada).", FOAF + "familyName"),
     Column("given_name_en", False, "Given name in Latin script (e.g. Taro).", FOAF + "givenName"),
-    Column(
-        "family_name_ja", False, "Family name in Japanese script (e.g. 山田).", FOAF + "familyName"
-    ),
-    Column(
-        "given_name_ja", False, "Given name in Japanese script (e.g. 太郎).", FOAF + "givenName"
-    ),
+    Column("family_name_ja", False, "Family name in Japanese script (e.g. 山田).", FOAF + "familyName"),
+    Column("given_name_ja", False, "Given name in Japanese script (e.g. 太郎).", FOAF + "givenName"),
     Column("title", False, "Position title in English (e.g. Associate Professor).", SG + "title"),
     Column("institution", True, "Institution name in English.", SG + "organization"),
     Column("institution_ror", False, "ROR id of the institution (e.g. 00f54p054).", SG + "ror"),
     Column("department", False, "Department or lab.", SG + "department"),
     Column("city", False, "City of the institution.", SG + "city"),
-    Column(
-        "country", True, "ISO 3166-1 alpha-2 code of the institution's country.", SG + "country"
-    ),
+    Column("country", True, "ISO 3166-1 alpha-2 code of the institution's country.", SG + "country"),
     Column("fields", False, "Research fields, separated by ';'.", SG + "researchField"),
     Column("website", False, "Personal or lab web page (http/https).", SG + "homepage"),
     Column("orcid", False, "ORCID iD, 0000-0000-0000-0000 form.", SG + "orcid"),
@@ -66,9 +58,7 @@ COLUMNS: tuple[Column, ...] = (
         "Date (YYYY-MM-DD) the person agreed to be listed.",
         SG + "consentGiven",
     ),
-    Column(
-        "pi_since", False, "Year (YYYY) or date the person became a PI there.", SG + "startDate"
-    ),
+    Column("pi_since", False, "Year (YYYY) or date the person became a PI there.", SG + "startDate"),
 )
 COLUMN_NAMES = tuple(c.name for c in COLUMNS)
 _VISIBILITY = {"public": SG + "Public", "partner": SG + "Partner", "restricted": SG + "Restricted"}
@@ -141,9 +131,7 @@ def map_pi_list(file: InputFile, spec: SourceSpec, minter: Minter) -> MappedCsv:
     if not spec.pilist or not spec.mission:
         raise InputError(
             "a pi-list source needs 'mission' and 'pilist' IRIs",
-            context=ErrorContext(
-                field="mission/pilist", expected="IRIs in source.yml or --mission/--pilist"
-            ),
+            context=ErrorContext(field="mission/pilist", expected="IRIs in source.yml or --mission/--pilist"),
         )
     quads: list[Quad] = []
     lines: dict[str, int] = {}
@@ -265,9 +253,7 @@ def map_pi_list(file: InputFile, spec: SourceSpec, minter: Minter) -> MappedCsv:
             t(consent, SG + "consentScope", NamedNode(_VISIBILITY[visibility]))
             t(person, SG + "hasConsent", consent)
     if count == 0:
-        raise InputError(
-            "the CSV has a header but no rows", context=ErrorContext(file=str(file.path))
-        )
+        raise InputError("the CSV has a header but no rows", context=ErrorContext(file=str(file.path)))
     columns = {c.property: c.name for c in COLUMNS if c.property}
     return MappedCsv(quads=quads, lines=lines, columns=columns)
 

@@ -73,9 +73,7 @@ class Pipeline:
         if not paths:
             raise InputError("no input file given", context=ErrorContext(source=spec.id))
         if spec.kind == "pi-list" and len(paths) != 1:
-            raise InputError(
-                "a pi-list source is one CSV file", context=ErrorContext(source=spec.id)
-            )
+            raise InputError("a pi-list source is one CSV file", context=ErrorContext(source=spec.id))
         files = [read_input(p) for p in paths]
         label = ", ".join(str(p) for p in paths)
         if self._unchanged(spec, files):
@@ -84,13 +82,11 @@ class Pipeline:
         clock = _Clock()
         staging = StagingArea()
         for file in files:
-            mapped = self._stage(spec, file, staging)
+            mapped = self.stage_file(spec, file, staging)
             if staging.count(RAW_GRAPH) == 0:
-                raise InputError(
-                    "the file holds no triples", context=ErrorContext(file=str(file.path))
-                )
+                raise InputError("the file holds no triples", context=ErrorContext(file=str(file.path)))
         clock.lap("parse")
-        staging.add_context(self._context(spec, staging))
+        staging.add_context(self.validation_context(spec, staging))
         clock.lap("context")
         report = self.validator.validate(staging)
         clock.lap("validate")
@@ -109,12 +105,8 @@ class Pipeline:
                 owner = self.minter.graph_source(g.value)
                 if owner and owner[0] == spec.id:
                     w.clear_graph(g)
-                    w.update(
-                        f"DELETE WHERE {{ GRAPH <{self.minter.meta_graph.value}> {{ <{g.value}> ?p ?o }} }}"
-                    )
-            w.bulk_load(
-                staging.serialize(RAW_GRAPH), RdfFormat.N_TRIPLES, to_graph=graphs["public"]
-            )
+                    w.update(f"DELETE WHERE {{ GRAPH <{self.minter.meta_graph.value}> {{ <{g.value}> ?p ?o }} }}")
+            w.bulk_load(staging.serialize(RAW_GRAPH), RdfFormat.N_TRIPLES, to_graph=graphs["public"])
             for v in ("partner", "restricted"):
                 w.bulk_load(staging.serialize(graphs[v]), RdfFormat.N_TRIPLES, to_graph=graphs[v])
             w.extend(prov)
@@ -130,7 +122,7 @@ class Pipeline:
             seconds=clock.laps,
         )
 
-    def _stage(self, spec: SourceSpec, file: InputFile, staging: StagingArea) -> _Mapped:
+    def stage_file(self, spec: SourceSpec, file: InputFile, staging: StagingArea) -> _Mapped:
         if spec.kind == "rdf":
             stage_rdf(file, rdf_format(file.path, spec.format), staging, self.minter, spec.id)
             return _Mapped()
@@ -150,12 +142,9 @@ class Pipeline:
         last = next(iter(result), None)
         if last is None or last["digest"].value != input_digest(files):
             return False
-        return any(
-            (owner := self.minter.graph_source(g.value)) and owner[0] == spec.id
-            for g in self.store.graphs()
-        )
+        return any((owner := self.minter.graph_source(g.value)) and owner[0] == spec.id for g in self.store.graphs())
 
-    def _context(self, spec: SourceSpec, staging: StagingArea) -> list[Any]:
+    def validation_context(self, spec: SourceSpec, staging: StagingArea) -> list[Any]:
         """rdf:type facts of nodes the source points at but does not describe, from the store."""
         props = " ".join(f"<{p}>" for p in self.validator.class_paths)
         if not props:
@@ -186,9 +175,7 @@ class Pipeline:
         return context
 
 
-def _validation_error(
-    report: ValidationReport, file: InputFile | None, mapped: _Mapped
-) -> ValidationFailed:
+def _validation_error(report: ValidationReport, file: InputFile | None, mapped: _Mapped) -> ValidationFailed:
     located = [_locate(v, file, mapped) for v in report.violations if v.severity == "Violation"]
     first = located[0]
     ctx = ErrorContext(

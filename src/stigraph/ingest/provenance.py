@@ -16,9 +16,7 @@ from stigraph.namespaces import DCTERMS, PROV, RDF, RDFS, SG, VOID, XSD, Minter
 
 
 def _now() -> Literal:
-    return Literal(
-        datetime.now(UTC).isoformat(timespec="seconds"), datatype=NamedNode(XSD + "dateTime")
-    )
+    return Literal(datetime.now(UTC).isoformat(timespec="seconds"), datatype=NamedNode(XSD + "dateTime"))
 
 
 @dataclass

@@ -7,7 +7,7 @@ every committed triple can be addressed, replaced and exported without ambiguity
 
 from __future__ import annotations
 
-from pyoxigraph import BlankNode, NamedNode, Quad, RdfFormat
+from pyoxigraph import BlankNode, Quad, RdfFormat
 
 from stigraph.errors import ErrorContext, InputError
 from stigraph.ingest.inputs import InputFile, refuse_xml_entities
@@ -16,39 +16,29 @@ from stigraph.namespaces import Minter
 from stigraph.store.staging import StagingArea
 
 
-def stage_rdf(
-    file: InputFile, fmt: RdfFormat, staging: StagingArea, minter: Minter, source: str
-) -> None:
+def stage_rdf(file: InputFile, fmt: RdfFormat, staging: StagingArea, minter: Minter, source: str) -> None:
     if fmt == RdfFormat.RDF_XML:
         refuse_xml_entities(file)
     try:
         if fmt.supports_datasets:
             scratch = StagingArea()
             scratch.bulk_load(file.data, fmt)
-            staging.extend(
-                Quad(q.subject, q.predicate, q.object, RAW_GRAPH) for q in scratch.quads()
-            )
+            staging.extend(Quad(q.subject, q.predicate, q.object, RAW_GRAPH) for q in scratch.quads())
         else:
             staging.bulk_load(file.data, fmt, to_graph=RAW_GRAPH)
     except SyntaxError as exc:
         message = str(exc.args[0]) if exc.args else str(exc)
         raise InputError(
             f"{fmt.name} syntax error: {message}",
-            context=ErrorContext(
-                file=str(file.path), line=exc.lineno, expected=f"valid {fmt.name}"
-            ),
+            context=ErrorContext(file=str(file.path), line=exc.lineno, expected=f"valid {fmt.name}"),
         ) from None
     except (ValueError, OSError) as exc:
-        raise InputError(
-            f"cannot read {fmt.name}: {exc}", context=ErrorContext(file=str(file.path))
-        ) from None
+        raise InputError(f"cannot read {fmt.name}: {exc}", context=ErrorContext(file=str(file.path))) from None
     _skolemise(staging, minter, source, file.sha256)
 
 
 def _skolemise(staging: StagingArea, minter: Minter, source: str, salt: str) -> None:
-    if not staging.ask(
-        f"ASK {{ GRAPH <{RAW_GRAPH.value}> {{ ?s ?p ?o FILTER(isBlank(?s) || isBlank(?o)) }} }}"
-    ):
+    if not staging.ask(f"ASK {{ GRAPH <{RAW_GRAPH.value}> {{ ?s ?p ?o FILTER(isBlank(?s) || isBlank(?o)) }} }}"):
         return
     with_blanks = [
         q
@@ -63,6 +53,3 @@ def _skolemise(staging: StagingArea, minter: Minter, source: str, salt: str) -> 
 
     staging.remove(with_blanks)
     staging.extend(Quad(sk(q.subject), q.predicate, sk(q.object), RAW_GRAPH) for q in with_blanks)  # type: ignore[arg-type]
-
-
-__all__ = ["NamedNode", "stage_rdf"]

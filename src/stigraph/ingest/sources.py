@@ -70,7 +70,5 @@ def make_spec(raw: dict[str, Any], ctx: ErrorContext | None = None) -> SourceSpe
         field = ".".join(str(p) for p in first["loc"])
         raise InputError(
             first["msg"],
-            context=ErrorContext(
-                file=ctx.file if ctx else None, field=field or None, expected="see docs/loaders.md"
-            ),
+            context=ErrorContext(file=ctx.file if ctx else None, field=field or None, expected="see docs/loaders.md"),
         ) from None

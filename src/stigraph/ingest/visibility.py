@@ -42,22 +42,17 @@ def _stricter(a: str, b: str) -> str:
 def node_visibility(staging: StagingArea) -> dict[NamedNode, str]:
     """Visibility of every node that is not public; absent nodes are public."""
     levels: dict[NamedNode, str] = {}
-    for row in staging.select(
-        f"SELECT ?n ?v WHERE {{ GRAPH <{RAW_GRAPH.value}> {{ ?n <{SG}visibility> ?v }} }}"
-    ):
+    for row in staging.select(f"SELECT ?n ?v WHERE {{ GRAPH <{RAW_GRAPH.value}> {{ ?n <{SG}visibility> ?v }} }}"):
         level = _BY_IRI.get(row["v"].value, "restricted")  # unknown values: fail closed
         node = row["n"]
         if level != "public":
             levels[node] = _stricter(levels.get(node, "public"), level)
     for cls in RESTRICTED_CLASSES:
-        for row in staging.select(
-            f"SELECT ?n WHERE {{ GRAPH <{RAW_GRAPH.value}> {{ ?n <{RDF}type> <{cls}> }} }}"
-        ):
+        for row in staging.select(f"SELECT ?n WHERE {{ GRAPH <{RAW_GRAPH.value}> {{ ?n <{RDF}type> <{cls}> }} }}"):
             levels[row["n"]] = "restricted"
     owners = " ".join(f"<{p}>" for p in OWNER_PROPERTIES)
     for row in staging.select(
-        f"SELECT ?n ?owner WHERE {{ VALUES ?p {{ {owners} }} "
-        f"GRAPH <{RAW_GRAPH.value}> {{ ?n ?p ?owner }} }}"
+        f"SELECT ?n ?owner WHERE {{ VALUES ?p {{ {owners} }} GRAPH <{RAW_GRAPH.value}> {{ ?n ?p ?owner }} }}"
     ):
         owner_level = levels.get(row["owner"])
         if owner_level:
@@ -84,9 +79,7 @@ def route(staging: StagingArea, graphs: dict[str, NamedNode]) -> dict[str, int]:
         mark(staging.quads_matching(predicate=NamedNode(prop), graph=RAW_GRAPH), "restricted")
     counts = {v: 0 for v in VISIBILITIES}
     staging.remove(moves)
-    staging.extend(
-        Quad(q.subject, q.predicate, q.object, graphs[level]) for q, level in moves.items()
-    )
+    staging.extend(Quad(q.subject, q.predicate, q.object, graphs[level]) for q, level in moves.items())
     for level in moves.values():
         counts[level] += 1
     return counts

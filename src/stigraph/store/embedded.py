@@ -79,9 +79,7 @@ class EmbeddedStore:
         try:
             self._store = Store.read_only(str(path))
         except OSError as exc:
-            raise StoreError(
-                f"cannot open store generation: {exc}", context=ErrorContext(file=str(path))
-            ) from None
+            raise StoreError(f"cannot open store generation: {exc}", context=ErrorContext(file=str(path))) from None
 
     # -- reading -------------------------------------------------------------------------
     @property
@@ -140,13 +138,10 @@ class EmbeddedStore:
         classes = {
             s["c"].value: int(s["n"].value)
             for s in self._query_solutions(
-                "SELECT ?c (COUNT(DISTINCT ?s) AS ?n) WHERE { GRAPH ?g { ?s a ?c } } "
-                "GROUP BY ?c ORDER BY DESC(?n) ?c"
+                "SELECT ?c (COUNT(DISTINCT ?s) AS ?n) WHERE { GRAPH ?g { ?s a ?c } } GROUP BY ?c ORDER BY DESC(?n) ?c"
             )
         }
-        return StoreStats(
-            generation=self._generation, quads=len(self._store), graphs=graphs, classes=classes
-        )
+        return StoreStats(generation=self._generation, quads=len(self._store), graphs=graphs, classes=classes)
 
     def _query_solutions(self, sparql: str) -> QuerySolutions:
         result = self._store.query(sparql)

@@ -77,8 +77,7 @@ class Generations:
             holder = os.read(fd, 64).decode(errors="replace").strip() or "unknown"
             os.close(fd)
             raise StoreLockedError(
-                f"the store is being written by another process (pid {holder}); "
-                "wait for it to finish",
+                f"the store is being written by another process (pid {holder}); wait for it to finish",
                 context=ErrorContext(file=str(self.root)),
             ) from None
         os.ftruncate(fd, 0)

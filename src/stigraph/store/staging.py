@@ -27,11 +27,7 @@ class StagingArea:
 
     def data_graphs(self) -> list[NamedNode]:
         return sorted(
-            (
-                g
-                for g in self._store.named_graphs()
-                if isinstance(g, NamedNode) and g != CONTEXT_GRAPH
-            ),
+            (g for g in self._store.named_graphs() if isinstance(g, NamedNode) and g != CONTEXT_GRAPH),
             key=lambda g: g.value,
         )
 

@@ -64,9 +64,7 @@ _WELL_FORMED: dict[str, str] = {
     str(XSD.date): "COALESCE(isLiteral(xsd:date(STR({v}))), false)",
     str(XSD.dateTime): "COALESCE(isLiteral(xsd:dateTime(STR({v}))), false)",
     str(XSD.gYear): 'REGEX(STR({v}), "^-?[0-9]{{4,}}(Z|[+-][0-9]{{2}}:[0-9]{{2}})?$")',
-    str(XSD.gYearMonth): (
-        'REGEX(STR({v}), "^-?[0-9]{{4,}}-(0[1-9]|1[0-2])(Z|[+-][0-9]{{2}}:[0-9]{{2}})?$")'
-    ),
+    str(XSD.gYearMonth): ('REGEX(STR({v}), "^-?[0-9]{{4,}}-(0[1-9]|1[0-2])(Z|[+-][0-9]{{2}}:[0-9]{{2}})?$")'),
     str(XSD.anyURI): "true",
     str(XSD.string): "true",
     str(RDF.langString): 'LANG({v}) != ""',
@@ -132,9 +130,7 @@ class _Compiler:
                 raise self.fail(shape, f"unsupported node shape keys: {sorted(map(str, unknown))}")
             if (shape, SH.deactivated, Literal(True)) in self.g:
                 continue
-            classes = sorted(
-                (c for c in self.g.objects(shape, SH.targetClass) if isinstance(c, URIRef)), key=str
-            )
+            classes = sorted((c for c in self.g.objects(shape, SH.targetClass) if isinstance(c, URIRef)), key=str)
             if not classes:
                 raise self.fail(shape, "a node shape needs sh:targetClass (the only target kind)")
             focus = self.focus(classes)
@@ -186,8 +182,7 @@ class _Compiler:
             add(
                 component,
                 default_msg,
-                f"SELECT DISTINCT ?this ?value WHERE {{ {focus} {triple} "
-                f"FILTER(!COALESCE({ok_expr}, false)) }}",
+                f"SELECT DISTINCT ?this ?value WHERE {{ {focus} {triple} FILTER(!COALESCE({ok_expr}, false)) }}",
             )
 
         value = self.g.value(prop, SH.minCount)  # type: ignore[arg-type]
@@ -216,9 +211,7 @@ class _Compiler:
             )
         datatype = self.g.value(prop, SH.datatype)  # type: ignore[arg-type]
         if datatype is not None:
-            value_filter(
-                "Datatype", f"not a well-formed {datatype}", well_formed_expr(str(datatype))
-            )
+            value_filter("Datatype", f"not a well-formed {datatype}", well_formed_expr(str(datatype)))
         alternatives = self.g.value(prop, SH["or"])  # type: ignore[arg-type]
         if alternatives is not None:
             types = []

@@ -31,9 +31,7 @@ def load_shapes_graph(shapes_dir: Path) -> Graph:
         try:
             graph.parse(path, format="turtle")
         except Exception as exc:  # rdflib raises many types; report them all the same way
-            raise InputError(
-                f"cannot parse shapes: {exc}", context=ErrorContext(file=str(path))
-            ) from None
+            raise InputError(f"cannot parse shapes: {exc}", context=ErrorContext(file=str(path))) from None
     return graph
 
 
@@ -43,9 +41,7 @@ class Validator:
     def __init__(self, checks: list[CompiledCheck], class_axioms: list[Quad]) -> None:
         self.checks = checks
         self.class_axioms = class_axioms
-        self.class_paths = sorted(
-            {c.path for c in checks if c.component == "Class" and c.path and c.path[0] != "^"}
-        )
+        self.class_paths = sorted({c.path for c in checks if c.component == "Class" and c.path and c.path[0] != "^"})
         """Properties whose values must have a class: the loader stages their types as context."""
 
     @classmethod
@@ -55,9 +51,7 @@ class Validator:
         ontology = ontology_dir / "stigraph.ttl"
         if ontology.exists():
             with ontology.open("rb") as fh:
-                axioms = [
-                    q for q in parse(fh, format=RdfFormat.TURTLE) if q.predicate == RDFS_SUBCLASS
-                ]
+                axioms = [q for q in parse(fh, format=RdfFormat.TURTLE) if q.predicate == RDFS_SUBCLASS]
         return cls(checks, axioms)
 
     def validate(self, staging: StagingArea) -> ValidationReport:
