@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import json
 import random
+import re
 import shutil
 import sys
 import tempfile
@@ -82,7 +83,8 @@ def generate(path: Path, researchers: int, seed: int = 7) -> int:
     """Write the graph as N-Triples; returns the triple count."""
     rnd = random.Random(seed)
     institutions = max(10, researchers // 50)
-    fields = [f"{BASE}field/kaken-{c}" for c in range(100, 400)]
+    vocab = (REPO / "ontology" / "vocab" / "fields-kaken.ttl").read_text(encoding="utf-8")
+    fields = sorted(set(re.findall(r"<(https://w3id\.org/stigraph/id/field/kaken-[0-9]+)>", vocab)))
     n = 0
     with path.open("w", encoding="utf-8") as out:
 

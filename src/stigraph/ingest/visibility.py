@@ -14,9 +14,7 @@ from collections.abc import Iterable
 from pyoxigraph import NamedNode, Quad
 
 from stigraph.namespaces import FOAF, RDF, SCHEMA, SG, VISIBILITIES
-from stigraph.store.staging import StagingArea
-
-RAW_GRAPH = NamedNode("urn:stigraph:staging:raw")
+from stigraph.store.staging import RAW_GRAPH, StagingArea
 
 RESTRICTED_PROPERTIES = frozenset(
     {

@@ -7,6 +7,8 @@ from typing import Any
 
 from pyoxigraph import NamedNode, Quad, QuerySolutions, RdfFormat, Store
 
+RAW_GRAPH = NamedNode("urn:stigraph:staging:raw")
+"""Where loaders stage a source's triples; what stays here after routing is public."""
 CONTEXT_GRAPH = NamedNode("urn:stigraph:staging:context")
 """Facts staged only so that validation can see them (types of referenced nodes, the class
 hierarchy); never committed."""

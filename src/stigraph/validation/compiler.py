@@ -17,7 +17,7 @@ from rdflib.collection import Collection
 from rdflib.namespace import RDF, RDFS, SH, XSD
 
 from stigraph.errors import ErrorContext, ShapeCompileError
-from stigraph.store.staging import CONTEXT_GRAPH
+from stigraph.store.staging import RAW_GRAPH
 
 _SUPPORTED_PROPERTY_KEYS = {
     SH.path,
@@ -106,18 +106,24 @@ def well_formed_expr(datatype: str, var: str = "?value") -> str:
 
 
 class _Compiler:
-    def __init__(self, graph: Graph) -> None:
+    def __init__(self, graph: Graph, hierarchy: dict[str, set[str]]) -> None:
         self.g = graph
+        self.hierarchy = hierarchy
+
+    def closure(self, cls: object) -> str:
+        """VALUES members: the class and its subclasses (precomputed, no property path per row)."""
+        classes = sorted(self.hierarchy.get(str(cls), set()) | {str(cls)})
+        return " ".join(f"<{c}>" for c in classes)
 
     def fail(self, shape: object, msg: str) -> ShapeCompileError:
         return ShapeCompileError(msg, context=ErrorContext(shape=str(shape)))
 
     def focus(self, classes: list[URIRef]) -> str:
-        values = " ".join(_term(c) for c in classes)
+        """Focus nodes: instances (subclasses included) typed in the staged data, not in context."""
+        values = " ".join(sorted({m for c in classes for m in self.closure(c).split()}))
         return (
-            f"VALUES ?targetClass {{ {values} }} ?this rdf:type ?type . "
-            f"?type rdfs:subClassOf* ?targetClass . "
-            f"FILTER NOT EXISTS {{ GRAPH <{CONTEXT_GRAPH.value}> {{ ?this rdf:type ?anyType }} }}"
+            f"{{ SELECT DISTINCT ?this WHERE {{ VALUES ?type {{ {values} }} "
+            f"GRAPH <{RAW_GRAPH.value}> {{ ?this rdf:type ?type }} }} }}"
         )
 
     def compile(self) -> list[CompiledCheck]:
@@ -228,7 +234,7 @@ class _Compiler:
                 "Class",
                 f"value is not a {cls}",
                 f"SELECT DISTINCT ?this ?value WHERE {{ {focus} {triple} FILTER NOT EXISTS "
-                f"{{ ?value rdf:type/rdfs:subClassOf* {_term(cls)} }} }}",
+                f"{{ VALUES ?valueType {{ {self.closure(cls)} }} ?value rdf:type ?valueType }} }}",
             )  # type: ignore[arg-type]
         kind = self.g.value(prop, SH.nodeKind)  # type: ignore[arg-type]
         if kind is not None:
@@ -289,9 +295,12 @@ class _Compiler:
         )
 
 
-def compile_shapes(shapes: Graph) -> list[CompiledCheck]:
-    """Compile every node shape in ``shapes``; raises on anything outside the subset."""
-    return _Compiler(shapes).compile()
+def compile_shapes(shapes: Graph, hierarchy: dict[str, set[str]] | None = None) -> list[CompiledCheck]:
+    """Compile every node shape in ``shapes``; raises on anything outside the subset.
+
+    ``hierarchy`` maps a class to all its (transitive) subclasses, from the ontology.
+    """
+    return _Compiler(shapes, hierarchy or {}).compile()
 
 
 def well_formed_literal_check() -> CompiledCheck:
@@ -305,7 +314,6 @@ def well_formed_literal_check() -> CompiledCheck:
         shape="https://w3id.org/stigraph/shapes#WellFormedLiterals",
         component="Datatype",
         message="ill-formed literal for its datatype",
-        sparql=_PREFIXES + "SELECT ?this ?value WHERE { ?this ?p ?value . "
-        f"FILTER(isLiteral(?value) && ({exprs})) "
-        f"FILTER NOT EXISTS {{ GRAPH <{CONTEXT_GRAPH.value}> {{ ?this ?p ?value }} }} }}",
+        sparql=_PREFIXES + f"SELECT ?this ?value WHERE {{ GRAPH <{RAW_GRAPH.value}> {{ ?this ?p ?value }} "
+        f"FILTER(isLiteral(?value) && ({exprs})) }}",
     )

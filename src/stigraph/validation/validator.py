@@ -35,6 +35,25 @@ def load_shapes_graph(shapes_dir: Path) -> Graph:
     return graph
 
 
+def subclass_closure(axioms: list[Quad]) -> dict[str, set[str]]:
+    """class -> every class below it (transitively), from rdfs:subClassOf axioms between IRIs."""
+    direct: dict[str, set[str]] = {}
+    for q in axioms:
+        if isinstance(q.subject, NamedNode) and isinstance(q.object, NamedNode):
+            direct.setdefault(q.object.value, set()).add(q.subject.value)
+    closure: dict[str, set[str]] = {}
+    for top in direct:
+        seen: set[str] = set()
+        todo = list(direct[top])
+        while todo:
+            c = todo.pop()
+            if c not in seen:
+                seen.add(c)
+                todo.extend(direct.get(c, ()))
+        closure[top] = seen
+    return closure
+
+
 class Validator:
     """Compiled shapes plus the class hierarchy they need for ``sh:class`` checks."""
 
@@ -46,12 +65,13 @@ class Validator:
 
     @classmethod
     def from_dirs(cls, shapes_dir: Path, ontology_dir: Path) -> Validator:
-        checks = [*compile_shapes(load_shapes_graph(shapes_dir)), well_formed_literal_check()]
         axioms: list[Quad] = []
         ontology = ontology_dir / "stigraph.ttl"
         if ontology.exists():
             with ontology.open("rb") as fh:
                 axioms = [q for q in parse(fh, format=RdfFormat.TURTLE) if q.predicate == RDFS_SUBCLASS]
+        hierarchy = subclass_closure(axioms)
+        checks = [*compile_shapes(load_shapes_graph(shapes_dir), hierarchy), well_formed_literal_check()]
         return cls(checks, axioms)
 
     def validate(self, staging: StagingArea) -> ValidationReport:
