@@ -318,6 +318,32 @@ def restore(
         out.print(f"restored {source} as generation {store.generation}")
 
 
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Address to bind (default STIGRAPH_HOST, 127.0.0.1).")] = None,
+    port: Annotated[int | None, typer.Option(help="Port to bind (default STIGRAPH_PORT, 8000).")] = None,
+) -> None:
+    """Serve the SPARQL endpoint, Graph Store, query page and operations routes (uvicorn)."""
+    import uvicorn
+
+    from stigraph.api import create_app
+
+    settings = state.settings
+    if host or port is not None:
+        settings = settings.model_copy(update={k: v for k, v in {"host": host, "port": port}.items() if v is not None})
+    service = create_app(settings)
+    err.print(f"serving {settings.store} at http://{settings.host}:{settings.port}/sparql", highlight=False)
+    uvicorn.run(
+        service,
+        host=settings.host,
+        port=settings.port,
+        access_log=False,
+        log_level="warning",
+        lifespan="on",
+        timeout_graceful_shutdown=5,
+    )
+
+
 def main() -> None:
     """Entry point: one clear line per error, details with --verbose, the error's exit code."""
     try:

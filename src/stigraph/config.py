@@ -3,11 +3,22 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
-from pydantic import Field
+from pydantic import BaseModel, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 MEMORY = ":memory:"
+
+
+class Grant(BaseModel):
+    """What one bearer token allows: the scope it reads and whether it may write."""
+
+    model_config = {"extra": "forbid"}
+
+    scope: Literal["public", "partner", "all"] = "partner"
+    write: bool = False
+    name: str = Field(default="", description="Who holds the token (for logs and metrics, never the token).")
 
 
 class Settings(BaseSettings):
@@ -25,10 +36,40 @@ class Settings(BaseSettings):
     )
     shapes_dir: Path = Field(default=Path("shapes"), description="SHACL shapes directory.")
     ontology_dir: Path = Field(default=Path("ontology"), description="Ontology (stigraph.ttl) and vocab/ directory.")
+    queries_dir: Path = Field(default=Path("queries"), description="Curated queries (examples/ feeds the query page).")
     bundle: Path = Field(default=Path("data/bundle.yml"), description="Manifest of the bundled graph.")
     keep_generations: int = Field(
         default=2, ge=1, description="Committed store generations kept on disk (current included)."
     )
+
+    # -- serving ----------------------------------------------------------------------
+    host: str = Field(default="127.0.0.1", description="Address `stigraph serve` binds.")
+    port: int = Field(default=8000, ge=0, le=65535, description="Port `stigraph serve` binds (0: any free port).")
+    tokens: dict[str, Grant] = Field(
+        default_factory=dict,
+        description="Bearer tokens, as JSON: {\"<token>\": {\"scope\": \"partner\"|\"all\", \"write\": bool, "
+        "\"name\": \"...\"}}. A token may also be given as \"sha256:<hex digest>\" so the secret is not stored.",
+    )
+    workers: int = Field(default=2, ge=1, le=64, description="Query worker processes.")
+    timeout_anonymous: float = Field(default=10.0, gt=0, description="Deadline (s) of an anonymous request.")
+    timeout_token: float = Field(default=60.0, gt=0, description="Deadline (s) of a request with a token.")
+    max_query_bytes: int = Field(default=64 * 1024, ge=64, description="Largest query or update text accepted.")
+    max_query_depth: int = Field(
+        default=200, ge=4, description="Deepest nesting of {, ( and [ accepted (the engine crashes near 2,200)."
+    )
+    max_result_rows: int = Field(
+        default=100_000, ge=1, description="Rows (or triples) in one result; beyond it the result is cut and says so."
+    )
+    max_update_bytes: int = Field(default=64 * 1024 * 1024, ge=1024, description="Largest Graph Store upload.")
+    client_concurrency: int = Field(default=4, ge=1, description="Requests one client may have running at once.")
+    client_budget_seconds: float = Field(
+        default=120.0, gt=0, description="Query seconds one client may use per budget window, then 429."
+    )
+    client_budget_window: float = Field(default=60.0, gt=0, description="Length (s) of the budget window.")
+    worker_memory_mb: int = Field(
+        default=4096, ge=0, description="Address-space limit of a query worker (MiB, 0 = none); beyond it, it dies."
+    )
+    access_log: bool = Field(default=True, description="Write one JSON line per request to stderr.")
 
     @property
     def in_memory(self) -> bool:

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any, Protocol
 
-from pyoxigraph import NamedNode, Quad, RdfFormat
+from pyoxigraph import DefaultGraph, NamedNode, Quad, RdfFormat
 
 
 @dataclass
@@ -32,9 +32,16 @@ class StoreStats:
 class Writer(Protocol):
     """Operations allowed inside one write transaction; all or nothing is committed."""
 
-    def clear_graph(self, graph: NamedNode) -> None: ...
+    def clear_graph(self, graph: NamedNode | DefaultGraph) -> None: ...
 
-    def bulk_load(self, data: bytes, fmt: RdfFormat, *, to_graph: NamedNode | None = None) -> None: ...
+    def bulk_load(
+        self,
+        data: bytes,
+        fmt: RdfFormat,
+        *,
+        to_graph: NamedNode | DefaultGraph | None = None,
+        base_iri: str | None = None,
+    ) -> None: ...
 
     def extend(self, quads: Iterable[Quad]) -> None: ...
 

@@ -11,6 +11,8 @@ Layout::
 
     <root>/current -> generations/g000012   (symlink, replaced with rename(2))
     <root>/generations/g000012/             (RocksDB directory, never written after publish)
+    <root>/generations/g000012.public/      (snapshot holding only the public graphs)
+    <root>/generations/g000012.partner/     (snapshot holding the public and partner graphs)
     <root>/writer.lock                      (flock held by the single writer process)
 """
 
@@ -27,6 +29,9 @@ from pathlib import Path
 from stigraph.errors import ErrorContext, StoreError, StoreLockedError
 
 _GEN = re.compile(r"^g(\d{6})$")
+_SNAPSHOT = re.compile(r"^g(\d{6})\.(\w+)$")
+SNAPSHOT_SCOPES = ("partner", "public")
+"""Scopes that get a snapshot of their own, in the order they are derived (each from the last)."""
 
 
 @dataclass
@@ -59,6 +64,16 @@ class Generations:
 
     def path(self, number: int) -> Path:
         return self.dir / f"g{number:06d}"
+
+    def snapshot_path(self, number: int, scope: str) -> Path:
+        """Directory of the store a scope reads; ``all`` reads the generation itself."""
+        return self.path(number) if scope == "all" else self.dir / f"g{number:06d}.{scope}"
+
+    def remove(self, number: int) -> None:
+        """Delete a generation and its snapshots."""
+        for scope in SNAPSHOT_SCOPES:
+            shutil.rmtree(self.snapshot_path(number, scope), ignore_errors=True)
+        shutil.rmtree(self.path(number), ignore_errors=True)
 
     def existing(self) -> list[int]:
         if not self.dir.exists():
@@ -117,13 +132,22 @@ class Generations:
         older = [n for n in self.existing() if n < current]
         stale = [n for n in self.existing() if n > current] + older[: max(0, len(older) - keep + 1)]
         for n in stale:
-            shutil.rmtree(self.path(n), ignore_errors=True)
+            self.remove(n)
             removed.append(self.path(n).name)
+        kept = set(self.existing())
+        for p in self.dir.iterdir() if self.dir.exists() else []:
+            m = _SNAPSHOT.match(p.name)
+            if m and int(m.group(1)) not in kept:
+                shutil.rmtree(p, ignore_errors=True)
+                removed.append(p.name)
         with contextlib.suppress(FileNotFoundError):
             (self.root / "current.new").unlink()
         bulk: list[str] = []
         for n in self.existing():
-            for f in self.path(n).glob("bulk-*.sst"):
+            for f in [
+                *self.path(n).glob("bulk-*.sst"),
+                *(f for sc in SNAPSHOT_SCOPES for f in self.snapshot_path(n, sc).glob("bulk-*.sst")),
+            ]:
                 f.unlink()
                 bulk.append(f"{self.path(n).name}/{f.name}")
         return JanitorReport(removed_generations=removed, removed_bulk_files=bulk)

@@ -1,0 +1,126 @@
+"""Run one job on a query worker and stream its answer to the client.
+
+The deadline, the client going away and a crash all end in the worker being killed; what the
+client then gets depends on whether the response had started: before it, a 503 with
+Retry-After; after it, the connection is aborted, so a client never takes a cut-off body for a
+whole one.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from stigraph.api.http import HttpError, Receive, Send
+from stigraph.store import wire
+from stigraph.store.pool import PoolBusy, WorkerGone, WorkerHandle, WorkerPool
+
+
+class ResponseAborted(Exception):
+    """The worker stopped after the response began: the connection must be dropped."""
+
+
+@dataclass
+class Outcome:
+    status: int = 0
+    rows: int | None = None
+    truncated: bool = False
+    killed: str | None = None
+    bytes: int = 0
+
+
+HeadHandler = Callable[[dict[str, Any]], tuple[int, list[tuple[bytes, bytes]]]]
+
+
+async def run_job(
+    pool: WorkerPool,
+    receive: Receive,
+    send: Send,
+    job: dict[str, Any],
+    *,
+    deadline: float,
+    timeout: float,
+    on_head: HeadHandler,
+    body: bytes | None = None,
+    head_only: bool = False,
+) -> Outcome:
+    outcome = Outcome()
+    worker: WorkerHandle | None = None
+    done = False
+
+    async def watch_disconnect() -> None:
+        while True:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                if worker is not None and not done:
+                    pool.kill(worker, "disconnect")
+                return
+
+    watcher = asyncio.ensure_future(watch_disconnect())
+    started = False
+    failure: dict[str, Any] | None = None
+    try:
+        async with pool.lease(deadline) as worker:
+            loop = asyncio.get_running_loop()
+            timer = loop.call_later(max(0.0, deadline - time.monotonic()), pool.kill, worker, "deadline")
+            try:
+                await worker.send(job, body)
+                kind, meta = await worker.json_frame()
+                if kind == wire.FAIL:
+                    failure = meta
+                else:
+                    status, headers = on_head(meta)
+                    outcome.status, outcome.rows, outcome.truncated = status, meta.get("rows"), meta.get("truncated")
+                    await send({"type": "http.response.start", "status": status, "headers": headers})
+                    started = True
+                    while True:
+                        kind, payload = await worker.frame()
+                        if kind == wire.END:
+                            break
+                        if kind == wire.DATA and not head_only:
+                            outcome.bytes += len(payload)
+                            await send({"type": "http.response.body", "body": payload, "more_body": True})
+                    done = True
+                    await send({"type": "http.response.body", "body": b""})
+            finally:
+                timer.cancel()
+    except WorkerGone:
+        reason = worker.killed if worker is not None else None
+        outcome.killed = reason or "crash"
+        if reason == "disconnect":
+            outcome.status = 499
+            return outcome
+        if started:
+            raise ResponseAborted(f"worker stopped mid-response ({outcome.killed})") from None
+        if reason == "deadline":
+            raise HttpError(
+                503,
+                "deadline_exceeded",
+                f"the request ran past its deadline of {timeout:g} s and was stopped; "
+                "simplify it, or use a token for a longer deadline",
+                headers=[(b"retry-after", b"5")],
+            ) from None
+        if worker is not None and reason is None:
+            pool.kill(worker, "crash")
+        raise HttpError(
+            503,
+            "engine_crashed",
+            "the request stopped the engine process it ran in; the service goes on, the request cannot be answered",
+            headers=[(b"retry-after", b"1")],
+        ) from None
+    except PoolBusy as exc:
+        raise HttpError(503, "busy", exc.message, headers=[(b"retry-after", b"1")]) from None
+    finally:
+        done = True
+        watcher.cancel()
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            await watcher
+    if failure is not None:
+        headers = [(b"retry-after", b"1")] if failure["status"] == 503 else []
+        raise HttpError(failure["status"], failure["code"], failure["message"], headers=headers)
+    return outcome
+

@@ -1,0 +1,1 @@
+"""SPARQL text checks that run before any engine sees a request."""

@@ -1,0 +1,144 @@
+"""A SPARQL lexer that checks a request before any engine sees it.
+
+pyoxigraph 0.5.13 overflows its stack (SIGSEGV) on ~2,200 nested groups and lets ``SERVICE``
+and ``LOAD`` fetch any URL, loopback included. A full parse in Python would cost milliseconds on
+the hot path; the terminals of the SPARQL grammar are enough to tell what matters here:
+
+* how deep ``{``, ``(`` and ``[`` nest;
+* whether the keywords ``SERVICE`` or ``LOAD`` occur as code (not inside a string, an IRI or a
+  comment), however the target is written (prefixed name, relative IRI, variable);
+* the query form and whether the text names its own dataset (``FROM``, ``USING``, ``WITH``).
+
+SPARQL allows ``\\uXXXX`` escapes anywhere in the text (SPARQL 1.1 §19.2), so the checks run on
+the text as written *and* on the text with escapes decoded: a keyword hidden by an escape is
+still found.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from stigraph.errors import ErrorContext, QueryError
+
+FORBIDDEN = frozenset({"SERVICE", "LOAD"})
+QUERY_FORMS = frozenset({"SELECT", "ASK", "CONSTRUCT", "DESCRIBE"})
+UPDATE_KEYWORDS = frozenset(
+    {"INSERT", "DELETE", "LOAD", "CLEAR", "CREATE", "DROP", "COPY", "MOVE", "ADD", "WITH"}
+)
+_OPEN = {"{": "}", "(": ")", "[": "]"}
+_CLOSE = frozenset(_OPEN.values())
+
+# Terminals, in the order the grammar resolves them (longest match: long strings before short).
+_TOKEN = re.compile(
+    r"""
+      (?P<ws>\s+)
+    | (?P<comment>\#[^\n\r]*)
+    | (?P<string>'''(?:[^'\\]|\\.|'(?!''))*'''|\"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\"
+                |'(?:[^'\\\n\r]|\\.)*'|"(?:[^"\\\n\r]|\\.)*")
+    | (?P<iri><[^<>"{}|^`\\\x00-\x20]*>)
+    | (?P<var>[?$][\w\u00B7\u0300-\u036F\u203F-\u2040]+)
+    | (?P<word>[A-Za-z_\u00C0-\uFFFF][\w\-.\u00B7\u00C0-\uFFFF]*(?::[^\s{}()\[\];,<>"'\#]*)?
+                |:[^\s{}()\[\];,<>"'\#]*)
+    | (?P<bnode>_:[^\s{}()\[\];,.]+)
+    | (?P<punct>[{}()\[\]])
+    | (?P<other>.)
+    """,
+    re.VERBOSE | re.DOTALL,
+)
+_ESCAPE = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
+
+
+@dataclass(frozen=True)
+class QueryInfo:
+    """What the checks learnt about one request text."""
+
+    form: str  # SELECT, ASK, CONSTRUCT, DESCRIBE, or UPDATE
+    names_dataset: bool  # FROM / FROM NAMED (query) or USING / WITH (update)
+    depth: int
+
+
+class QueryRefused(QueryError):
+    """The text is refused before an engine sees it (too big, too deep, or reaches outside)."""
+
+    code = "query_refused"
+
+
+def decode_escapes(text: str) -> str:
+    """Apply SPARQL's codepoint escapes (``\\u0053`` -> ``S``); invalid code points stay escaped."""
+
+    def repl(m: re.Match[str]) -> str:
+        cp = int(m.group(1) or m.group(2), 16)
+        return chr(cp) if cp <= 0x10FFFF and not 0xD800 <= cp <= 0xDFFF else m.group(0)
+
+    return _ESCAPE.sub(repl, text)
+
+
+def _scan(text: str, *, max_depth: int) -> tuple[list[str], int]:
+    """Upper-cased bare words (keywords) of ``text`` and its deepest nesting."""
+    words: list[str] = []
+    depth = deepest = 0
+    for m in _TOKEN.finditer(text):
+        kind = m.lastgroup
+        if kind == "word":
+            word = m.group()
+            if ":" not in word:
+                words.append(word.upper())
+        elif kind == "punct":
+            ch = m.group()
+            if ch in _OPEN:
+                depth += 1
+                if depth > deepest:
+                    deepest = depth
+                    if deepest > max_depth:
+                        return words, deepest
+            elif ch in _CLOSE and depth:
+                depth -= 1
+    return words, deepest
+
+
+def check(text: str, *, max_bytes: int, max_depth: int, update: bool = False) -> QueryInfo:
+    """Refuse what must never reach the engine; describe the rest."""
+    if len(text.encode("utf-8", "surrogatepass")) > max_bytes:
+        raise QueryRefused(
+            f"the {'update' if update else 'query'} is larger than {max_bytes} bytes",
+            context=ErrorContext(expected=f"at most {max_bytes} bytes"),
+        )
+    variants = [text]
+    decoded = decode_escapes(text)
+    if decoded != text:
+        variants.append(decoded)
+    words: list[str] = []
+    depth = 0
+    for variant in variants:
+        w, d = _scan(variant, max_depth=max_depth)
+        words = words or w
+        depth = max(depth, d)
+        if d > max_depth:
+            raise QueryRefused(
+                f"the text nests {{ ( [ deeper than {max_depth} levels",
+                context=ErrorContext(expected=f"nesting depth at most {max_depth}"),
+            )
+        bad = FORBIDDEN.intersection(w)
+        if bad:
+            keyword = sorted(bad)[0]
+            raise QueryRefused(
+                f"{keyword} is not allowed here: this endpoint does not fetch remote data",
+                context=ErrorContext(field=keyword),
+            )
+    return QueryInfo(form=_form(words, update), names_dataset=_names_dataset(words, update), depth=depth)
+
+
+def _form(words: list[str], update: bool) -> str:
+    if update:
+        return "UPDATE"
+    for w in words:
+        if w in QUERY_FORMS:
+            return w
+    return "UPDATE" if any(w in UPDATE_KEYWORDS for w in words) else "SELECT"
+
+
+def _names_dataset(words: list[str], update: bool) -> bool:
+    if update:
+        return "USING" in words or "WITH" in words
+    return "FROM" in words
