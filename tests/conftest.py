@@ -95,3 +95,33 @@ def run_cli(*args: str, store: Path | str, check: bool = False, cwd: Path = REPO
         check=check,
         timeout=300,
     )
+
+
+def build_served_store(settings: Settings) -> None:
+    """The bundled graph plus the PI-list sample (public, partner and restricted people)."""
+    from stigraph.bundle import read_bundle
+    from stigraph.ingest.sources import load_spec
+
+    with open_store(settings, write=True) as s:
+        p = Pipeline(s, Validator.from_dirs(REPO / "shapes", REPO / "ontology"), Minter(settings.base_iri))
+        for spec in read_bundle(settings.bundle):
+            p.load(spec)
+        p.load(load_spec(REPO / "loaders" / "pi-list" / "source.yml"))
+
+
+@pytest.fixture(scope="session")
+def served_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("served")
+    settings = make_settings(root / "store")
+    build_served_store(settings)
+    return root / "store"
+
+
+@pytest.fixture(scope="session")
+def server(served_store: Path, tmp_path_factory: pytest.TempPathFactory):
+    """One live read-mostly service for the session (tests that write start their own)."""
+    from tests.live import start_server
+
+    srv = start_server(served_store, tmp_path_factory.mktemp("serve-log") / "serve.log")
+    yield srv
+    srv.stop()
