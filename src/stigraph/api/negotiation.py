@@ -93,18 +93,20 @@ def choose(table: tuple[Format, ...], accept_header: str | None, format_param: s
                 return f
         raise NotAcceptable(f"format {format_param!r} is not offered here; offered: {offered}")
     accept = parse_accept(accept_header)
-    best: tuple[tuple[float, int, int], int, Format] | None = None
+    best: tuple[tuple[float, int, int, int, int], Format] | None = None
     for index, f in enumerate(table):
-        for media in (f.media_type, *f.aliases):
-            score = _quality(media, accept)
-            if score[0] <= 0:
+        for primary, media in enumerate((f.media_type, *f.aliases)):
+            q, spec, pos = _quality(media, accept)
+            if q <= 0:
                 continue
-            key = (score[0], score[1], score[2])
-            if best is None or (key, -index) > (best[0], -best[1]):
-                best = (key, index, f)
+            # higher q, then the more specific Accept entry, the earlier one, the format's own
+            # media type over an alias, and the table's order
+            key = (q, spec, pos, -min(primary, 1), -index)
+            if best is None or key > best[0]:
+                best = (key, f)
     if best is None:
         raise NotAcceptable(f"none of the accepted media types can be produced; offered: {offered}")
-    return best[2]
+    return best[1]
 
 
 def prefers_html(accept_header: str | None) -> bool:
