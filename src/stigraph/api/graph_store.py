@@ -57,9 +57,10 @@ class GraphStoreEndpoint:
     async def handle(self, ex: Exchange, receive: Receive, send: Send) -> Outcome | None:
         req = ex.request
         ctx = self.ctx
+        method = req.method
+        ex.cors = method in ("GET", "HEAD")
         ex.principal = ctx.auth.principal(req.headers.get("authorization"), req.client)
         graph, is_store = self._target(ex)
-        method = req.method
         timeout = ctx.timeout_for(ex.principal, None)
         deadline = time.monotonic() + timeout
         if method in ("GET", "HEAD"):
@@ -82,7 +83,6 @@ class GraphStoreEndpoint:
         if method not in ("PUT", "POST", "DELETE"):
             raise HttpError(405, "method_not_allowed", f"{method} is not a Graph Store operation",
                             headers=[(b"allow", b"GET, HEAD, PUT, POST, DELETE")])
-        ex.cors = False
         require_write(ex.principal)
         body = b""
         media = None

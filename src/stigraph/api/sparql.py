@@ -52,12 +52,12 @@ class SparqlEndpoint:
         if req.method not in ("GET", "POST"):
             raise HttpError(405, "method_not_allowed", f"{req.method} is not a SPARQL protocol operation",
                             headers=[(b"allow", b"GET, POST, OPTIONS")])
-        ex.principal = self.ctx.auth.principal(req.headers.get("authorization"), req.client)
         text, is_update = await self._operation(ex, receive)
+        ex.cors = not is_update
+        ex.principal = self.ctx.auth.principal(req.headers.get("authorization"), req.client)
         if text is None:
             return await self._no_operation(ex, send)
         if is_update:
-            ex.cors = False
             return await self._update(ex, text, receive, send)
         return await self._query(ex, text, receive, send)
 

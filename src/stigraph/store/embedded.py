@@ -52,8 +52,8 @@ class _StoreWriter:
     def extend(self, quads: Iterable[Quad]) -> None:
         self._store.extend(quads)
 
-    def update(self, sparql: str) -> None:
-        self._store.update(sparql)
+    def update(self, sparql: str, *, base_iri: str | None = None) -> None:
+        self._store.update(sparql, base_iri=base_iri)
 
     def graphs(self) -> list[NamedNode]:
         return [g for g in self._store.named_graphs() if isinstance(g, NamedNode)]

@@ -175,10 +175,12 @@ class Worker:
                 self._fail(400, exc.code, str(exc))
             except SyntaxError as exc:
                 self._fail(400, "query_syntax", f"SPARQL syntax error: {exc}")
-            except (ValueError, TypeError) as exc:
+            except (ValueError, TypeError, RuntimeError) as exc:  # evaluation errors, e.g. DROP of a missing graph
                 self._fail(400, "query_error", str(exc))
             except OSError as exc:
                 self._fail(500, "engine_error", f"the engine failed: {exc}")
+            except Exception as exc:  # the worker survives anything short of a crash
+                self._fail(500, "internal_error", f"{type(exc).__name__}: {exc}")
 
     def _fail(self, status: int, code: str, message: str) -> None:
         self.sock.sendall(wire.encode_json(wire.FAIL, {"status": status, "code": code, "message": message}))
@@ -250,7 +252,7 @@ class Worker:
 
     def job_update(self, job: dict[str, Any]) -> None:
         with self._writer(job) as store, store.writing() as w:
-            w.update(job["text"])  # base IRI: relative IRIs resolve against the endpoint
+            w.update(job["text"], base_iri=job.get("base_iri"))
         self._head(kind="done", generation=store.generation)
         self._end()
 
