@@ -56,7 +56,7 @@ def test_service_is_refused_however_written(text: str) -> None:
 
 @pytest.mark.parametrize("text", REFUSED_UPDATES.values(), ids=REFUSED_UPDATES.keys())
 def test_load_and_service_are_refused_in_updates(text: str) -> None:
-    with pytest.raises(QueryRefused, match="LOAD|SERVICE"):
+    with pytest.raises(QueryRefused, match=r"LOAD|SERVICE"):
         check(text, update=True, **LIMITS)
 
 
@@ -101,3 +101,15 @@ def test_dataset_clauses_are_noticed() -> None:
 def test_escape_decoding() -> None:
     assert decode_escapes("\\u0053ERVICE \\U0001F600") == "SERVICE \U0001f600"
     assert decode_escapes("\\uD800") == "\\uD800"  # a lone surrogate is not a character
+
+
+def test_using_clauses_go_before_each_where() -> None:
+    from stigraph.sparql.lexer import add_using
+
+    text = (
+        "PREFIX ex: <http://ex/> DELETE { ?s ex:p ?o } WHERE { ?s ex:p ?o } ; "
+        "INSERT { ?s ex:q 1 } WHERE { ?s ex:p ?o FILTER EXISTS { ?s ?x ?y } } ; DELETE WHERE { ?s ex:r ?o }"
+    )
+    out = add_using(text, ["http://ex/g1"], ["http://ex/g2"])
+    assert out.count("USING <http://ex/g1> USING NAMED <http://ex/g2> WHERE") == 2
+    assert out.endswith("DELETE WHERE { ?s ex:r ?o }")

@@ -47,8 +47,8 @@ class Settings(BaseSettings):
     port: int = Field(default=8000, ge=0, le=65535, description="Port `stigraph serve` binds (0: any free port).")
     tokens: dict[str, Grant] = Field(
         default_factory=dict,
-        description="Bearer tokens, as JSON: {\"<token>\": {\"scope\": \"partner\"|\"all\", \"write\": bool, "
-        "\"name\": \"...\"}}. A token may also be given as \"sha256:<hex digest>\" so the secret is not stored.",
+        description='Bearer tokens, as JSON: {"<token>": {"scope": "partner"|"all", "write": bool, '
+        '"name": "..."}}. A token may also be given as "sha256:<hex digest>" so the secret is not stored.',
     )
     workers: int = Field(default=2, ge=1, le=64, description="Query worker processes.")
     timeout_anonymous: float = Field(default=10.0, gt=0, description="Deadline (s) of an anonymous request.")

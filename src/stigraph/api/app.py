@@ -18,7 +18,8 @@ from fastapi.staticfiles import StaticFiles
 
 from stigraph.api.context import ServiceContext
 from stigraph.api.examples import load_examples
-from stigraph.api.graph_store import PREFIX as GRAPH_STORE, GraphStoreEndpoint
+from stigraph.api.graph_store import PREFIX as GRAPH_STORE
+from stigraph.api.graph_store import GraphStoreEndpoint
 from stigraph.api.http import Receive, Scope, Send
 from stigraph.api.ops import METRICS_CONTENT_TYPE, health
 from stigraph.api.service_description import ServiceDescription

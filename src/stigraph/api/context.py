@@ -73,7 +73,9 @@ _STATUS = {
 }
 
 
-async def serve_protocol(ctx: ServiceContext, route: str, handler: Handler, scope: Scope, receive: Receive, send: Send) -> None:
+async def serve_protocol(
+    ctx: ServiceContext, route: str, handler: Handler, scope: Scope, receive: Receive, send: Send
+) -> None:
     """Run a protocol handler with the one error shape, metrics and the access log around it."""
     ex = Exchange(Request.from_scope(scope))
     sent = {"started": False}

@@ -77,12 +77,22 @@ class GraphStoreEndpoint:
             headers = [(b"content-type", fmt.content_type.encode()), (b"vary", b"accept, authorization"), *CORS_READ]
             with ctx.limits.admit(ex.principal.client):
                 return await run_job(
-                    ctx.pool, receive, send, job, deadline=deadline, timeout=timeout,
-                    on_head=lambda meta: (200, headers), head_only=method == "HEAD",
+                    ctx.pool,
+                    receive,
+                    send,
+                    job,
+                    deadline=deadline,
+                    timeout=timeout,
+                    on_head=lambda meta: (200, headers),
+                    head_only=method == "HEAD",
                 )
         if method not in ("PUT", "POST", "DELETE"):
-            raise HttpError(405, "method_not_allowed", f"{method} is not a Graph Store operation",
-                            headers=[(b"allow", b"GET, HEAD, PUT, POST, DELETE")])
+            raise HttpError(
+                405,
+                "method_not_allowed",
+                f"{method} is not a Graph Store operation",
+                headers=[(b"allow", b"GET, HEAD, PUT, POST, DELETE")],
+            )
         require_write(ex.principal)
         body = b""
         media = None
@@ -114,5 +124,6 @@ class GraphStoreEndpoint:
             return status, [*location, (b"x-store-generation", str(meta.get("generation", "")).encode())]
 
         with ctx.limits.admit(ex.principal.client):
-            return await run_job(ctx.pool, receive, send, job, body=body, deadline=deadline, timeout=timeout,
-                                 on_head=head)
+            return await run_job(
+                ctx.pool, receive, send, job, body=body, deadline=deadline, timeout=timeout, on_head=head
+            )

@@ -123,4 +123,3 @@ async def run_job(
         headers = [(b"retry-after", b"1")] if failure["status"] == 503 else []
         raise HttpError(failure["status"], failure["code"], failure["message"], headers=headers)
     return outcome
-

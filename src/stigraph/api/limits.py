@@ -7,8 +7,8 @@ from __future__ import annotations
 import math
 import time
 from collections import defaultdict, deque
-from contextlib import contextmanager
 from collections.abc import Iterator
+from contextlib import contextmanager
 
 from stigraph.config import Settings
 from stigraph.errors import StigraphError

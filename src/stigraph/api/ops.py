@@ -7,6 +7,7 @@ address or by its token's name.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import logging
@@ -32,10 +33,8 @@ def _dir_bytes(path: Path) -> int:
     total = 0
     for root, _, files in os.walk(path):
         for f in files:
-            try:
+            with contextlib.suppress(OSError):
                 total += os.stat(os.path.join(root, f)).st_size
-            except OSError:
-                pass
     return total
 
 
@@ -63,10 +62,14 @@ class _PoolCollector(Collector):
         for reason in ("deadline", "disconnect", "crash", "abandoned"):
             killed.add_metric([reason], self.pool.kills.get(reason, 0))
         yield killed
-        yield CounterMetricFamily("stigraph_worker_restarts", "Query workers started to replace one.", self.pool.restarts)
+        yield CounterMetricFamily(
+            "stigraph_worker_restarts", "Query workers started to replace one.", self.pool.restarts
+        )
         yield GaugeMetricFamily("stigraph_workers_alive", "Query worker processes alive.", self.pool.alive())
         yield GaugeMetricFamily("stigraph_store_generation", "Committed store generation.", self.gens.current())
-        yield GaugeMetricFamily("stigraph_store_bytes", "Bytes on disk of the committed generation.", self.store_bytes())
+        yield GaugeMetricFamily(
+            "stigraph_store_bytes", "Bytes on disk of the committed generation.", self.store_bytes()
+        )
 
 
 class Metrics:

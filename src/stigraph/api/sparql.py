@@ -21,7 +21,7 @@ from stigraph.api.http import CORS_READ, HttpError, Receive, Scope, Send, read_b
 from stigraph.api.jobs import Outcome, run_job
 from stigraph.api.negotiation import BOOLEAN, GRAPHS, RESULTS, Format, choose, prefers_html
 from stigraph.api.service_description import ServiceDescription
-from stigraph.sparql.lexer import QueryInfo, check
+from stigraph.sparql.lexer import QueryInfo, add_using, check
 
 FORM = "application/x-www-form-urlencoded"
 QUERY_TYPE = "application/sparql-query"
@@ -50,8 +50,12 @@ class SparqlEndpoint:
             await respond(send, 204, b"", "text/plain", _PREFLIGHT)
             return None
         if req.method not in ("GET", "POST"):
-            raise HttpError(405, "method_not_allowed", f"{req.method} is not a SPARQL protocol operation",
-                            headers=[(b"allow", b"GET, POST, OPTIONS")])
+            raise HttpError(
+                405,
+                "method_not_allowed",
+                f"{req.method} is not a SPARQL protocol operation",
+                headers=[(b"allow", b"GET, POST, OPTIONS")],
+            )
         text, is_update = await self._operation(ex, receive)
         ex.cors = not is_update
         ex.principal = self.ctx.auth.principal(req.headers.get("authorization"), req.client)
@@ -166,14 +170,11 @@ class SparqlEndpoint:
         settings = self.ctx.settings
         info = check(text, max_bytes=settings.max_query_bytes, max_depth=settings.max_query_depth, update=True)
         using, using_named = req.params("using-graph-uri"), req.params("using-named-graph-uri")
-        if (using or using_named) and info.names_dataset:
-            raise HttpError(400, "bad_request", "using-graph-uri/using-named-graph-uri and USING/WITH together")
         if using or using_named:
-            raise HttpError(
-                501,
-                "not_implemented",
-                "using-graph-uri and using-named-graph-uri are not supported; write USING in the update",
-            )
+            if info.names_dataset:
+                raise HttpError(400, "bad_request", "using-graph-uri/using-named-graph-uri and USING/WITH together")
+            _dataset(using, using_named, info)  # checks the IRIs
+            text = add_using(text, using, using_named)
         ex.log.update(form="UPDATE", qlen=len(text))
         timeout = self.ctx.timeout_for(ex.principal, _first(req.params("timeout")))
         job = {"op": "update", "text": text, "base_iri": req.url, "lock_wait": max(0.0, timeout - 1)}

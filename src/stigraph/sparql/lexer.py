@@ -23,9 +23,7 @@ from stigraph.errors import ErrorContext, QueryError
 
 FORBIDDEN = frozenset({"SERVICE", "LOAD"})
 QUERY_FORMS = frozenset({"SELECT", "ASK", "CONSTRUCT", "DESCRIBE"})
-UPDATE_KEYWORDS = frozenset(
-    {"INSERT", "DELETE", "LOAD", "CLEAR", "CREATE", "DROP", "COPY", "MOVE", "ADD", "WITH"}
-)
+UPDATE_KEYWORDS = frozenset({"INSERT", "DELETE", "LOAD", "CLEAR", "CREATE", "DROP", "COPY", "MOVE", "ADD", "WITH"})
 _OPEN = {"{": "}", "(": ")", "[": "]"}
 _CLOSE = frozenset(_OPEN.values())
 
@@ -142,3 +140,36 @@ def _names_dataset(words: list[str], update: bool) -> bool:
     if update:
         return "USING" in words or "WITH" in words
     return "FROM" in words
+
+
+def add_using(text: str, default_graphs: list[str], named_graphs: list[str]) -> str:
+    """The update with ``USING``/``USING NAMED`` clauses for the protocol's ``using-graph-uri``
+    and ``using-named-graph-uri`` parameters, placed before the ``WHERE`` of every
+    ``DELETE``/``INSERT ... WHERE`` operation (SPARQL 1.1 Protocol §2.2.3).
+
+    The clauses are made from IRIs checked by the caller and written in N-Triples form; the
+    text of the update itself is not touched. ``DELETE WHERE`` takes no ``USING`` and is left
+    as it is.
+    """
+    from pyoxigraph import NamedNode
+
+    clause = " ".join(
+        [f"USING {NamedNode(g)}" for g in default_graphs] + [f"USING NAMED {NamedNode(g)}" for g in named_graphs]
+    )
+    cuts: list[int] = []
+    depth = 0
+    previous = ""
+    for m in _TOKEN.finditer(text):
+        kind = m.lastgroup
+        if kind == "punct":
+            depth += 1 if m.group() in _OPEN else -1 if m.group() in _CLOSE else 0
+        elif kind == "word" and ":" not in m.group():
+            word = m.group().upper()
+            if word == "WHERE" and depth == 0 and previous != "DELETE":
+                cuts.append(m.start())
+            previous = word
+        elif kind not in ("ws", "comment"):
+            previous = ""
+    for pos in reversed(cuts):
+        text = f"{text[:pos]}{clause} {text[pos:]}"
+    return text

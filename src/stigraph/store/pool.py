@@ -102,7 +102,7 @@ class WorkerPool:
         await loop.run_in_executor(None, process.start)
         child.close()
         reader, writer = await asyncio.open_unix_connection(sock=parent)
-        kind, payload = wire.HEADER.unpack(await reader.readexactly(wire.HEADER.size))
+        _, payload = wire.HEADER.unpack(await reader.readexactly(wire.HEADER.size))
         hello = json.loads(await reader.readexactly(payload))
         handle = WorkerHandle(process, reader, writer, hello["pid"], hello["network_isolated"])
         if self._closing:
