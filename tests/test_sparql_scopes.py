@@ -34,7 +34,9 @@ PROBES = {
     "FROM NAMED + GRAPH": f"SELECT * FROM NAMED <{RESTRICTED_GRAPH}> WHERE {{ GRAPH ?g {{ ?s ?p ?o }} }}",
     "GRAPH by name": f"SELECT * WHERE {{ GRAPH <{RESTRICTED_GRAPH}> {{ ?s ?p ?o }} }}",
     "meta graph": f"SELECT * WHERE {{ GRAPH <{META}> {{ ?s ?p ?o }} }}",
-    "restricted person anywhere": f"SELECT * WHERE {{ {{ <{NAKAMURA}> ?p ?o }} UNION {{ GRAPH ?g {{ <{NAKAMURA}> ?p ?o }} }} }}",
+    "restricted person anywhere": (
+        f"SELECT * WHERE {{ {{ <{NAKAMURA}> ?p ?o }} UNION {{ GRAPH ?g {{ <{NAKAMURA}> ?p ?o }} }} }}"
+    ),
     "e-mail anywhere": f"SELECT * WHERE {{ {{ ?s <{SG}email> ?o }} UNION {{ GRAPH ?g {{ ?s <{SG}email> ?o }} }} }}",
     "partner person": f"SELECT * WHERE {{ GRAPH ?g {{ <{OHNO}> ?p ?o }} }}",
     "name as text": 'SELECT * WHERE { GRAPH ?g { ?s ?p ?o FILTER(CONTAINS(STR(?o), "Nakamura")) } }',
@@ -73,10 +75,14 @@ def test_graph_list_per_scope(server) -> None:
 
 
 def test_describe_and_ask_probes(server) -> None:
-    r = httpx.get(server.sparql, params={"query": f"DESCRIBE <{NAKAMURA}>"}, headers={"Accept": "application/n-triples"})
+    r = httpx.get(
+        server.sparql, params={"query": f"DESCRIBE <{NAKAMURA}>"}, headers={"Accept": "application/n-triples"}
+    )
     assert r.status_code == 200 and r.text.strip() == ""
     admin = httpx.get(
-        server.sparql, params={"query": f"DESCRIBE <{NAKAMURA}>"}, headers={**auth(ADMIN), "Accept": "application/n-triples"}
+        server.sparql,
+        params={"query": f"DESCRIBE <{NAKAMURA}>"},
+        headers={**auth(ADMIN), "Accept": "application/n-triples"},
     )
     assert NAKAMURA in admin.text
     assert not _ask(server, f"ASK {{ <{NAKAMURA}> ?p ?o }}")
@@ -91,7 +97,9 @@ def test_graph_store_reads_are_scoped(server) -> None:
     assert httpx.get(server.graphs, params={"graph": RESTRICTED_GRAPH}).status_code == 404
     assert httpx.get(server.graphs, params={"graph": PARTNER_GRAPH}).status_code == 404
     assert httpx.get(server.graphs, params={"graph": PARTNER_GRAPH}, headers=auth(PARTNER)).status_code == 200
-    r = httpx.get(server.graphs, params={"graph": RESTRICTED_GRAPH}, headers={**auth(ADMIN), "Accept": "application/n-triples"})
+    r = httpx.get(
+        server.graphs, params={"graph": RESTRICTED_GRAPH}, headers={**auth(ADMIN), "Accept": "application/n-triples"}
+    )
     assert r.status_code == 200
     assert len(r.text.strip().splitlines()) == 47
     public = httpx.get(server.graphs, params={"graph": PUBLIC_GRAPH}, headers={"Accept": "application/n-triples"})

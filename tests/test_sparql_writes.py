@@ -50,7 +50,9 @@ REFUSED = [
 def test_updates_without_write_scope_write_nothing(writable, name, headers, how, status) -> None:
     before, gen = _count(writable), _generation(writable)
     if how == "direct":
-        r = httpx.post(writable.sparql, content=INSERT, headers={**headers, "Content-Type": "application/sparql-update"})
+        r = httpx.post(
+            writable.sparql, content=INSERT, headers={**headers, "Content-Type": "application/sparql-update"}
+        )
     elif how == "form-token":
         r = httpx.post(writable.sparql, data={"update": INSERT, "access_token": ADMIN}, headers=headers)
     else:
@@ -111,21 +113,30 @@ def test_graph_store_write_cycle(writable) -> None:
     turtle = b"<http://example.org/s> <http://example.org/p> 'one' , 'two' ."
     nt = {"Accept": "application/n-triples"}
     for headers, status in (({}, 401), (auth(PARTNER), 403)):
-        r = httpx.put(writable.graphs, params={"graph": g}, content=turtle,
-                      headers={**headers, "Content-Type": "text/turtle"})
+        r = httpx.put(
+            writable.graphs, params={"graph": g}, content=turtle, headers={**headers, "Content-Type": "text/turtle"}
+        )
         assert r.status_code == status
     assert httpx.get(writable.graphs, params={"graph": g}, headers=auth(ADMIN)).status_code == 404
-    put = httpx.put(writable.graphs, params={"graph": g}, content=turtle,
-                    headers={**auth(ADMIN), "Content-Type": "text/turtle"})
+    put = httpx.put(
+        writable.graphs, params={"graph": g}, content=turtle, headers={**auth(ADMIN), "Content-Type": "text/turtle"}
+    )
     assert put.status_code == 201
     got = httpx.get(writable.graphs, params={"graph": g}, headers={**auth(ADMIN), **nt})
     assert len(got.text.strip().splitlines()) == 2
-    again = httpx.put(writable.graphs, params={"graph": g}, content=b"<http://example.org/s> <http://example.org/p> 'one' .",
-                      headers={**auth(ADMIN), "Content-Type": "text/turtle"})
+    again = httpx.put(
+        writable.graphs,
+        params={"graph": g},
+        content=b"<http://example.org/s> <http://example.org/p> 'one' .",
+        headers={**auth(ADMIN), "Content-Type": "text/turtle"},
+    )
     assert again.status_code == 204
-    post = httpx.post(writable.graphs, params={"graph": g},
-                      content=b'<http://example.org/s> <http://example.org/p> "three" .\n',
-                      headers={**auth(ADMIN), "Content-Type": "application/n-triples"})
+    post = httpx.post(
+        writable.graphs,
+        params={"graph": g},
+        content=b'<http://example.org/s> <http://example.org/p> "three" .\n',
+        headers={**auth(ADMIN), "Content-Type": "application/n-triples"},
+    )
     assert post.status_code == 204
     got = httpx.get(writable.graphs, params={"graph": g}, headers={**auth(ADMIN), **nt})
     assert sorted(got.text.strip().splitlines()) == [
@@ -135,8 +146,12 @@ def test_graph_store_write_cycle(writable) -> None:
     head = httpx.head(writable.graphs, params={"graph": g}, headers=auth(ADMIN))
     assert head.status_code == 200 and head.content == b""
     gen = _generation(writable)
-    bad = httpx.put(writable.graphs, params={"graph": g}, content=b"<http://example.org/s> <broken",
-                    headers={**auth(ADMIN), "Content-Type": "text/turtle"})
+    bad = httpx.put(
+        writable.graphs,
+        params={"graph": g},
+        content=b"<http://example.org/s> <broken",
+        headers={**auth(ADMIN), "Content-Type": "text/turtle"},
+    )
     assert bad.status_code == 400
     assert _generation(writable) == gen
     assert len(httpx.get(writable.graphs, params={"graph": g}, headers={**auth(ADMIN), **nt}).text.splitlines()) == 2
