@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -83,7 +84,6 @@ async def serve_protocol(
     async def tracking_send(message: dict[str, Any]) -> None:
         if message["type"] == "http.response.start":
             sent["started"] = True
-            ex.outcome.status = ex.outcome.status or message["status"]
             ex.outcome.status = message["status"]
         await send(message)
 
@@ -143,6 +143,4 @@ def _finish(ctx: ServiceContext, route: str, ex: Exchange, *, aborted: bool = Fa
 
 
 def _client_digest(address: str) -> str:
-    import hashlib
-
     return "anon:" + hashlib.sha256(address.encode()).hexdigest()[:10]
