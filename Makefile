@@ -14,12 +14,14 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-## run: install, load the bundled graph into var/store, validate it, show stats and examples
+## run: install, load the bundled graph into var/store, validate it, show stats and examples,
+## then serve it at http://127.0.0.1:8000 (query page at /sparql; Ctrl-C stops)
 run: install
 	$(BIN)/stigraph load-bundle
 	$(BIN)/stigraph validate
 	$(BIN)/stigraph stats
 	@for q in queries/examples/*.rq; do echo "== $$q"; $(BIN)/stigraph query @$$q; done
+	$(BIN)/stigraph serve
 
 ## test: lint, check the shapes compile, run the whole test suite
 test: install
