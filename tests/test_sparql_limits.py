@@ -38,6 +38,10 @@ def limited(served_store: Path, tmp_path_factory: pytest.TempPathFactory):
     srv.stop()
 
 
+def _busy(srv) -> int:
+    return sum(w["busy"] for w in srv.health()["workers"]["detail"])
+
+
 def _worker_pids(srv) -> set[int]:
     return {w["pid"] for w in srv.health()["workers"]["detail"]}
 
@@ -94,7 +98,7 @@ def test_other_clients_are_answered_while_a_runaway_query_runs(limited) -> None:
 
     t = threading.Thread(target=run_slow)
     t.start()
-    time.sleep(0.3)
+    assert _wait_until(lambda: _busy(limited) == 1, 5), "the slow request is running"
     cheap = httpx.get(limited.sparql, params={"query": CHEAP}, headers=auth(PARTNER), timeout=30)
     assert cheap.status_code == 200
     assert t.is_alive(), "the cheap query was answered while the runaway one still ran"
@@ -113,7 +117,7 @@ def test_a_client_that_disconnects_stops_its_query(limited) -> None:
     ).encode() + body
     with socket.create_connection((host, int(port))) as sock:
         sock.sendall(request)
-        time.sleep(0.5)
+        assert _wait_until(lambda: _busy(limited) == 1, 5), "the query is running"
     assert _wait_until(lambda: _metric(limited, "stigraph_queries_killed_total", reason="disconnect") == killed + 1, 3)
     gone = before - _worker_pids(limited)
     assert len(gone) == 1
@@ -150,7 +154,7 @@ def test_concurrency_per_client_gives_429(limited) -> None:
 
     t = threading.Thread(target=run_slow)
     t.start()
-    time.sleep(0.3)
+    assert _wait_until(lambda: _busy(limited) == 1, 5), "the slow request is running"
     second = httpx.get(limited.sparql, params={"query": CHEAP}, timeout=30)
     t.join()
     assert second.status_code == 429

@@ -51,11 +51,14 @@ async def run_job(
     outcome = Outcome()
     worker: WorkerHandle | None = None
     done = False
+    gone = False
 
     async def watch_disconnect() -> None:
+        nonlocal gone
         while True:
             message = await receive()
             if message["type"] == "http.disconnect":
+                gone = True
                 if worker is not None and not done:
                     pool.kill(worker, "disconnect")
                 return
@@ -65,6 +68,9 @@ async def run_job(
     failure: dict[str, Any] | None = None
     try:
         async with pool.lease(deadline) as worker:
+            if gone:  # the client left while the request waited for a worker
+                outcome.status = 499
+                return outcome
             loop = asyncio.get_running_loop()
             timer = loop.call_later(max(0.0, deadline - time.monotonic()), pool.kill, worker, "deadline")
             try:
@@ -104,8 +110,6 @@ async def run_job(
                 "simplify it, or use a token for a longer deadline",
                 headers=[(b"retry-after", b"5")],
             ) from None
-        if worker is not None and reason is None:
-            pool.kill(worker, "crash")
         raise HttpError(
             503,
             "engine_crashed",

@@ -46,6 +46,7 @@ class WorkerHandle:
     network_isolated: bool
     started: float = field(default_factory=time.time)
     jobs: int = 0
+    busy: bool = False
     killed: str | None = None  # why it was killed ("deadline", "disconnect", ...)
 
     async def send(self, job: dict[str, Any], body: bytes | None = None) -> None:
@@ -151,24 +152,33 @@ class WorkerPool:
                 break
             if not w.killed:
                 self.kill(w, "crash")
-        ok = False
+        w.busy = True
         try:
             yield w
-            ok = True
-        finally:
-            w.jobs += 1
-            if w.killed:
-                pass
-            elif ok:
+        except WorkerGone:
+            self.kill(w, "crash")  # no-op when it was killed on purpose (deadline, disconnect)
+            raise
+        except BaseException:
+            self.kill(w, "abandoned")  # its job is in an unknown state: start afresh
+            raise
+        else:
+            if not w.killed:
                 self._idle.put_nowait(w)
-            else:
-                self.kill(w, "crash" if w.process.is_alive() is False else "abandoned")
+        finally:
+            w.busy = False
+            w.jobs += 1
 
     def alive(self) -> int:
         return sum(1 for w in self.workers.values() if w.process.is_alive())
 
     def describe(self) -> list[dict[str, Any]]:
         return [
-            {"pid": w.pid, "jobs": w.jobs, "alive": w.process.is_alive(), "network_isolated": w.network_isolated}
+            {
+                "pid": w.pid,
+                "jobs": w.jobs,
+                "busy": w.busy,
+                "alive": w.process.is_alive(),
+                "network_isolated": w.network_isolated,
+            }
             for w in self.workers.values()
         ]
