@@ -48,7 +48,7 @@ def test_queries_during_a_load_see_before_or_after(tmp_path: Path) -> None:
                 total = _n(client.get("/sparql", params={"query": TOTAL}))
                 seen.append((bulk, total))
                 during += load.poll() is None
-            out, err = load.communicate()
+            _, err = load.communicate()
             assert load.returncode == 0, err
             final = (
                 _n(client.get("/sparql", params={"query": COUNT})),
