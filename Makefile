@@ -3,8 +3,9 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
+SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test install lint bundle bench vocab clean
+.PHONY: run test install browser lint bundle bench vocab clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -13,6 +14,10 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 install: $(STAMP)
+
+## browser: Debian's chromium and chromedriver, which the query-page tests drive (tests/test_query_page.py)
+browser:
+	(command -v chromium && command -v chromedriver) >/dev/null || ($(SUDO) apt-get update && $(SUDO) apt-get install -y chromium chromium-driver)
 
 ## run: install, load the bundled graph into var/store, validate it, show stats and examples,
 ## then serve it at http://127.0.0.1:8000 (query page at /sparql; Ctrl-C stops)
@@ -24,7 +29,7 @@ run: install
 	$(BIN)/stigraph serve
 
 ## test: lint, check the shapes compile, run the whole test suite
-test: install
+test: install browser
 	$(BIN)/ruff check src tests bench ontology/vocab/build.py
 	$(BIN)/pytest -q
 
