@@ -47,7 +47,8 @@ def test_failed_write_leaves_state_and_no_directory(settings: Settings) -> None:
             raise RuntimeError("fails half way")
         assert dump(store) == before
         assert store.generation == 1
-        assert [p.name for p in (settings.store_path / "generations").iterdir()] == ["g000001"]
+        names = sorted(p.name for p in (settings.store_path / "generations").iterdir())
+        assert names == ["g000001", "g000001.partner", "g000001.public"]
 
 
 def test_second_writer_fails_fast_with_pid(settings: Settings) -> None:
@@ -127,3 +128,53 @@ def test_in_memory_store_has_the_same_contract() -> None:
             w.extend([_quad(2)])
             raise ValueError("abort")
         assert len(store) == 1 and store.generation == 1
+
+
+def test_each_generation_has_scope_snapshots_without_hidden_graphs(settings: Settings) -> None:
+    """The store a scope's queries run on holds only the graphs that scope may see."""
+    from pyoxigraph import DefaultGraph, Store
+
+    from stigraph.namespaces import Minter
+
+    m = Minter(settings.base_iri)
+    graphs = {v: m.graph("src", v) for v in ("public", "partner", "restricted")}
+    other = NamedNode("https://example.org/not-minted")
+    s, p = NamedNode("https://example.org/s"), NamedNode("https://example.org/p")
+    with open_store(settings, write=True) as store:
+        with store.writing() as w:
+            w.extend(Quad(s, p, Literal(v), g) for v, g in graphs.items())
+            w.extend([Quad(s, p, Literal("other"), other), Quad(s, p, Literal("default"), DefaultGraph())])
+            w.extend([Quad(s, p, Literal("meta"), m.meta_graph)])
+        gens = Generations(settings.store_path)
+        n = gens.current()
+        seen = {}
+        for scope in ("public", "partner", "all"):
+            snap = Store.read_only(str(gens.snapshot_path(n, scope)))
+            seen[scope] = sorted(q.object.value for q in snap.quads_for_pattern(None, None, None, None))
+            del snap
+        assert seen["public"] == ["public"]
+        assert seen["partner"] == ["partner", "public"]
+        assert seen["all"] == ["default", "meta", "other", "partner", "public", "restricted"]
+        for _ in range(3):
+            with store.writing() as w:
+                w.extend([Quad(s, p, Literal("more"), graphs["public"])])
+    left = sorted(p.name for p in gens.dir.iterdir())
+    last = gens.current()
+    assert left == [f"g{k:06d}{x}" for k in (last - 1, last) for x in ("", ".partner", ".public")]
+
+
+def test_missing_snapshots_are_built_for_an_older_store(settings: Settings) -> None:
+    import shutil
+
+    with open_store(settings, write=True) as store:
+        with store.writing() as w:
+            w.extend([_quad(1)])
+    gens = Generations(settings.store_path)
+    for scope in ("public", "partner"):
+        shutil.rmtree(gens.snapshot_path(gens.current(), scope))
+    with open_store(settings, write=True) as store:
+        assert store.snapshots_missing()
+        assert store.ensure_snapshots() is True
+        assert not store.snapshots_missing()
+        assert store.ensure_snapshots() is False
+    assert sorted(p.name for p in gens.dir.iterdir()) == ["g000001", "g000001.partner", "g000001.public"]
