@@ -166,9 +166,8 @@ def test_each_generation_has_scope_snapshots_without_hidden_graphs(settings: Set
 def test_missing_snapshots_are_built_for_an_older_store(settings: Settings) -> None:
     import shutil
 
-    with open_store(settings, write=True) as store:
-        with store.writing() as w:
-            w.extend([_quad(1)])
+    with open_store(settings, write=True) as store, store.writing() as w:
+        w.extend([_quad(1)])
     gens = Generations(settings.store_path)
     for scope in ("public", "partner"):
         shutil.rmtree(gens.snapshot_path(gens.current(), scope))
