@@ -81,8 +81,29 @@ async def run_job(
                 else:
                     status, headers = on_head(meta)
                     outcome.status, outcome.rows, outcome.truncated = status, meta.get("rows"), meta.get("truncated")
+                    # A result that fits in the first frames goes out in one write with its length
+                    # (most answers); a bigger one is streamed as it comes.
+                    first: list[bytes] = []
+                    size = 0
+                    kind = wire.DATA
+                    while size < wire.CHUNK:
+                        kind, payload = await worker.frame()
+                        if kind == wire.END:
+                            break
+                        if kind == wire.DATA and not head_only:
+                            first.append(payload)
+                            size += len(payload)
+                    outcome.bytes = size
+                    if kind == wire.END:
+                        done = True
+                        length = [] if status == 204 else [(b"content-length", str(size).encode())]
+                        await send({"type": "http.response.start", "status": status, "headers": headers + length})
+                        started = True
+                        await send({"type": "http.response.body", "body": b"".join(first)})
+                        return outcome
                     await send({"type": "http.response.start", "status": status, "headers": headers})
                     started = True
+                    await send({"type": "http.response.body", "body": b"".join(first), "more_body": True})
                     while True:
                         kind, payload = await worker.frame()
                         if kind == wire.END:

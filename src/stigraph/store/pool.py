@@ -144,8 +144,12 @@ class WorkerPool:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 raise PoolBusy("every query worker stayed busy until the request's deadline")
-            try:
-                w = await asyncio.wait_for(self._idle.get(), remaining)
+            try:  # an idle worker at hand costs no task (wait_for would create one)
+                w = (
+                    self._idle.get_nowait()
+                    if not self._idle.empty()
+                    else await asyncio.wait_for(self._idle.get(), remaining)
+                )
             except TimeoutError:
                 raise PoolBusy("every query worker stayed busy until the request's deadline") from None
             if not w.killed and w.process.is_alive():

@@ -99,24 +99,47 @@ class _LineSpool:
 
 
 class _Sender:
-    """A file-like sink that forwards bytes to the API process in data frames."""
+    """A file-like sink that forwards bytes to the API process in frames.
+
+    Control frames and data share one buffer, so a small answer (head, data, end) leaves in a
+    single write and wakes the API process once.
+    """
 
     def __init__(self, sock: socket.socket) -> None:
         self._sock = sock
-        self._buf = bytearray()
+        self._out = bytearray()
+        self._data = bytearray()
         self.sent = 0
 
     def write(self, data: bytes) -> int:
-        self._buf += data
-        if len(self._buf) >= wire.CHUNK:
-            self.flush()
+        self._data += data
+        if len(self._data) >= wire.CHUNK:
+            self._frame_data()
+            self._push()
         return len(data)
 
+    def control(self, kind: int, meta: dict[str, Any]) -> None:
+        self._frame_data()
+        self._out += wire.encode_json(kind, meta)
+
+    def _frame_data(self) -> None:
+        if self._data:
+            self._out += wire.encode(wire.DATA, bytes(self._data))
+            self.sent += len(self._data)
+            self._data.clear()
+
+    def _push(self) -> None:
+        if self._out:
+            self._sock.sendall(self._out)
+            self._out.clear()
+
     def flush(self) -> None:
-        if self._buf:
-            self._sock.sendall(wire.encode(wire.DATA, bytes(self._buf)))
-            self.sent += len(self._buf)
-            self._buf.clear()
+        """Called by the engine's serializer; frames stay buffered until a chunk is full."""
+
+    def finish(self, **meta: Any) -> None:
+        self._frame_data()
+        self._out += wire.encode_json(wire.END, meta)
+        self._push()
 
 
 def isolate_network() -> bool:
@@ -185,16 +208,17 @@ class Worker:
     def _fail(self, status: int, code: str, message: str) -> None:
         self.sock.sendall(wire.encode_json(wire.FAIL, {"status": status, "code": code, "message": message}))
 
-    def _head(self, **meta: Any) -> None:
-        self.sock.sendall(wire.encode_json(wire.HEAD, meta))
 
-    def _end(self, **meta: Any) -> None:
-        self.sock.sendall(wire.encode_json(wire.END, meta))
+    def _done(self, **meta: Any) -> None:
+        out = _Sender(self.sock)
+        out.control(wire.HEAD, meta)
+        out.finish()
 
     # -- jobs ---------------------------------------------------------------------------
     def job_ping(self, job: dict[str, Any]) -> None:
-        self._head(kind="pong", pid=os.getpid())
-        self._end()
+        out = _Sender(self.sock)
+        out.control(wire.HEAD, {"kind": "pong", "pid": os.getpid()})
+        out.finish()
 
     def job_query(self, job: dict[str, Any]) -> None:
         store = self.snapshot(job["scope"])
@@ -208,16 +232,20 @@ class Worker:
         result = store.query(job["text"], base_iri=job.get("base_iri"), **kwargs)
         max_rows = int(job["max_rows"])
         out = _Sender(self.sock)
+        head = out.control
         if isinstance(result, QueryBoolean):
             fmt = RESULT_FORMATS[job["results_format"]]
-            self._head(kind="boolean", format=job["results_format"], truncated=False)
+            head(wire.HEAD, {"kind": "boolean", "format": job["results_format"], "truncated": False})
             out.write(result.serialize(format=fmt) or b"")
         elif isinstance(result, QuerySolutions):
             spool = _LineSpool(max_rows + 1)  # the header line and max_rows rows
             with contextlib.suppress(_Full):
                 result.serialize(spool, format=QueryResultsFormat.TSV)
             rows = spool.lines - 1
-            self._head(kind="solutions", format=job["results_format"], truncated=spool.truncated, rows=rows)
+            head(
+                wire.HEAD,
+                {"kind": "solutions", "format": job["results_format"], "truncated": spool.truncated, "rows": rows},
+            )
             if job["results_format"] == "tsv":
                 out.write(spool.value())
             else:
@@ -227,15 +255,17 @@ class Worker:
             spool = _LineSpool(max_rows)
             with contextlib.suppress(_Full):
                 result.serialize(spool, format=RdfFormat.N_TRIPLES)
-            self._head(kind="graph", format=job["graph_format"], truncated=spool.truncated, rows=spool.lines)
+            head(
+                wire.HEAD,
+                {"kind": "graph", "format": job["graph_format"], "truncated": spool.truncated, "rows": spool.lines},
+            )
             fmt = GRAPH_FORMATS[job["graph_format"]]
             if fmt == RdfFormat.N_TRIPLES:
                 out.write(spool.value())
             else:
                 triples = parse(spool.value(), format=RdfFormat.N_TRIPLES)
                 serialize(triples, out, format=fmt, **_prefixes(fmt))
-        out.flush()
-        self._end(bytes=out.sent)
+        out.finish(bytes=out.sent)
 
     def job_graph_get(self, job: dict[str, Any]) -> None:
         store = self.snapshot(job["scope"])
@@ -243,18 +273,16 @@ class Worker:
         if isinstance(graph, NamedNode) and not store.contains_named_graph(graph):
             raise JobError(404, "graph_not_found", f"no graph <{graph.value}> here")
         fmt = GRAPH_FORMATS[job["graph_format"]]
-        self._head(kind="graph", format=job["graph_format"], truncated=False)
         out = _Sender(self.sock)
+        out.control(wire.HEAD, {"kind": "graph", "format": job["graph_format"], "truncated": False})
         if not job.get("head_only"):
             store.dump(out, format=fmt, from_graph=graph, **_prefixes(fmt))
-        out.flush()
-        self._end(bytes=out.sent)
+        out.finish(bytes=out.sent)
 
     def job_update(self, job: dict[str, Any]) -> None:
         with self._writer(job) as store, store.writing() as w:
             w.update(job["text"], base_iri=job.get("base_iri"))
-        self._head(kind="done", generation=store.generation)
-        self._end()
+        self._done(kind="done", generation=store.generation)
 
     def job_graph_write(self, job: dict[str, Any]) -> None:
         body = self._read_body()
@@ -278,8 +306,7 @@ class Worker:
                         w.bulk_load(body, fmt, to_graph=graph, base_iri=job.get("base_iri"))
                     except SyntaxError as exc:
                         raise JobError(400, "input_error", f"the {fmt.name} body does not parse: {exc}") from None
-        self._head(kind="done", created=not existed, generation=store.generation)
-        self._end()
+        self._done(kind="done", created=not existed, generation=store.generation)
 
     def _read_body(self) -> bytes:
         parts: list[bytes] = []
