@@ -25,7 +25,6 @@ from stigraph.scopes import graph_visible
 from stigraph.store.base import StoreStats
 from stigraph.store.generations import SNAPSHOT_SCOPES, Generations, JanitorReport
 
-
 OPTIMIZE_AFTER_BYTES = 8 * 1024 * 1024
 """A write that bulk-loads this much is compacted before it is published: on a 10k-researcher
 graph (~330k triples) compaction took 1.0 s and made a heavy aggregate 1.75x faster (1.02 s to

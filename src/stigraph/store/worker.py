@@ -208,7 +208,6 @@ class Worker:
     def _fail(self, status: int, code: str, message: str) -> None:
         self.sock.sendall(wire.encode_json(wire.FAIL, {"status": status, "code": code, "message": message}))
 
-
     def _done(self, **meta: Any) -> None:
         out = _Sender(self.sock)
         out.control(wire.HEAD, meta)
