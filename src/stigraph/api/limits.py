@@ -29,17 +29,19 @@ class ClientLimits:
         self.window = settings.client_budget_window
         self._running: dict[str, int] = defaultdict(int)
         self._spent: dict[str, deque[tuple[float, float]]] = defaultdict(deque)
+        self._total: dict[str, float] = defaultdict(float)  # running sum of _spent, O(1) per request
 
     def _spent_in_window(self, client: str, now: float) -> float:
         spent = self._spent.get(client)
         if not spent:
             return 0.0
         while spent and spent[0][0] < now - self.window:
-            spent.popleft()
+            self._total[client] -= spent.popleft()[1]
         if not spent:
             del self._spent[client]
+            del self._total[client]
             return 0.0
-        return sum(s for _, s in spent)
+        return self._total[client]
 
     @contextmanager
     def admit(self, client: str) -> Iterator[None]:
@@ -62,3 +64,4 @@ class ClientLimits:
                 del self._running[client]
             end = time.monotonic()
             self._spent[client].append((end, end - now))
+            self._total[client] += end - now
