@@ -276,7 +276,9 @@ def run(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
         "start_t": settled["t"],
         "end_mib": samples[-1]["rss_mib"],
         "max_mib": max(s["rss_mib"] for s in samples),
-        "end_vs_start": round(samples[-1]["rss_mib"] / settled["rss_mib"], 3),
+        "floor_last_vs_first_quarter": round(
+            min(s["rss_mib"] for s in busy[-quarter:]) / min(s["rss_mib"] for s in busy[:quarter]), 3
+        ),
         "samples": samples,
     }
     info["metrics"] = {
@@ -323,7 +325,8 @@ def report(info: dict[str, Any]) -> list[str]:
     )
     print(
         f"RSS (serve + workers): idle {rss['idle_start_mib']} MiB; at t={rss['start_t']} s {rss['start_mib']} MiB; "
-        f"end {rss['end_mib']} MiB ({rss['end_vs_start']:.2f}x); max {rss['max_mib']} MiB; median of the first / "
+        f"end {rss['end_mib']} MiB; max {rss['max_mib']} MiB (a runaway growing until it is killed); "
+        f"floor last / first quarter {rss['floor_last_vs_first_quarter']:.2f}x; median of the first / "
         f"last quarter of the samples {rss['first_quarter_median_mib']} / {rss['last_quarter_median_mib']} MiB, "
         f"lowest {rss['first_quarter_min_mib']} / {rss['last_quarter_min_mib']} MiB"
     )
