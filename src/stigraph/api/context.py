@@ -10,7 +10,7 @@ from typing import Any
 
 from stigraph.api.auth import Authenticator, Forbidden, Principal, Unauthorized
 from stigraph.api.http import CORS_READ, HttpError, Receive, Request, Scope, Send, respond_error
-from stigraph.api.jobs import Outcome, ResponseAborted
+from stigraph.api.jobs import HeadHandler, Outcome, ResponseAborted, run_job
 from stigraph.api.limits import ClientLimits, TooManyRequests
 from stigraph.api.negotiation import NotAcceptable
 from stigraph.api.ops import AccessLog, Metrics
@@ -39,6 +39,35 @@ class ServiceContext:
         self.metrics = Metrics(self.pool, self.gens)
         self.log = AccessLog(self.settings.access_log)
         self.minter = Minter(self.settings.base_iri)
+
+    async def run(
+        self,
+        ex: Exchange,
+        receive: Receive,
+        send: Send,
+        job: dict[str, Any],
+        *,
+        on_head: HeadHandler,
+        timeout_param: str | None = None,
+        body: bytes | None = None,
+        head_only: bool = False,
+    ) -> Outcome:
+        """Run a job for the caller: its deadline, its client's limits, a write's lock wait."""
+        assert ex.principal is not None
+        timeout = self.timeout_for(ex.principal, timeout_param)
+        job.setdefault("lock_wait", max(0.0, timeout - 1))  # only writes wait for the lock
+        with self.limits.admit(ex.principal.client):
+            return await run_job(
+                self.pool,
+                receive,
+                send,
+                job,
+                deadline=time.monotonic() + timeout,
+                timeout=timeout,
+                on_head=on_head,
+                body=body,
+                head_only=head_only,
+            )
 
     def timeout_for(self, principal: Principal, requested: str | None) -> float:
         limit = self.settings.timeout_anonymous if principal.anonymous else self.settings.timeout_token

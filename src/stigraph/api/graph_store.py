@@ -9,7 +9,6 @@ default graph, not the union that queries see.
 
 from __future__ import annotations
 
-import time
 import uuid
 
 from pyoxigraph import NamedNode
@@ -17,7 +16,7 @@ from pyoxigraph import NamedNode
 from stigraph.api.auth import require_write
 from stigraph.api.context import Exchange, ServiceContext, serve_protocol
 from stigraph.api.http import CORS_READ, HttpError, Receive, Scope, Send, read_body
-from stigraph.api.jobs import Outcome, run_job
+from stigraph.api.jobs import Outcome
 from stigraph.api.negotiation import GRAPHS, choose
 
 PREFIX = "/rdf-graphs"
@@ -61,8 +60,6 @@ class GraphStoreEndpoint:
         ex.cors = method in ("GET", "HEAD")
         ex.principal = ctx.auth.principal(req.headers.get("authorization"), req.client)
         graph, is_store = self._target(ex)
-        timeout = ctx.timeout_for(ex.principal, None)
-        deadline = time.monotonic() + timeout
         if method in ("GET", "HEAD"):
             if is_store:
                 raise HttpError(400, "bad_request", "name a graph: ?graph=IRI, ?default, or /rdf-graphs/<path>")
@@ -75,17 +72,9 @@ class GraphStoreEndpoint:
                 "head_only": method == "HEAD",
             }
             headers = [(b"content-type", fmt.content_type.encode()), (b"vary", b"accept, authorization"), *CORS_READ]
-            with ctx.limits.admit(ex.principal.client):
-                return await run_job(
-                    ctx.pool,
-                    receive,
-                    send,
-                    job,
-                    deadline=deadline,
-                    timeout=timeout,
-                    on_head=lambda meta: (200, headers),
-                    head_only=method == "HEAD",
-                )
+            return await ctx.run(
+                ex, receive, send, job, on_head=lambda meta: (200, headers), head_only=method == "HEAD"
+            )
         if method not in ("PUT", "POST", "DELETE"):
             raise HttpError(
                 405,
@@ -115,7 +104,6 @@ class GraphStoreEndpoint:
             "graph": graph,
             "media_type": media,
             "base_iri": graph or req.url,
-            "lock_wait": max(0.0, timeout - 1),
         }
         ex.log.update(op=f"graph_{method.lower()}", size=len(body))
 
@@ -123,7 +111,4 @@ class GraphStoreEndpoint:
             status = 201 if meta.get("created") and method != "DELETE" else 204
             return status, [*location, (b"x-store-generation", str(meta.get("generation", "")).encode())]
 
-        with ctx.limits.admit(ex.principal.client):
-            return await run_job(
-                ctx.pool, receive, send, job, body=body, deadline=deadline, timeout=timeout, on_head=head
-            )
+        return await ctx.run(ex, receive, send, job, body=body, on_head=head)

@@ -10,7 +10,6 @@ Update: ``application/sparql-update`` or a form with ``update``, only with a wri
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 from pyoxigraph import NamedNode
@@ -18,8 +17,8 @@ from pyoxigraph import NamedNode
 from stigraph.api.auth import require_write
 from stigraph.api.context import Exchange, ServiceContext, serve_protocol
 from stigraph.api.http import CORS_READ, HttpError, Receive, Scope, Send, read_body, respond
-from stigraph.api.jobs import Outcome, run_job
-from stigraph.api.negotiation import BOOLEAN, GRAPHS, RESULTS, Format, choose, prefers_html
+from stigraph.api.jobs import Outcome
+from stigraph.api.negotiation import BOOLEAN, GRAPHS, RESULTS, choose, prefers_html
 from stigraph.api.service_description import ServiceDescription
 from stigraph.sparql.lexer import QueryInfo, add_using, check
 
@@ -140,17 +139,9 @@ class SparqlEndpoint:
             **_dataset(req.params("default-graph-uri"), req.params("named-graph-uri"), info),
         }
         ex.log.update(form=info.form, qlen=len(text))
-        timeout = self.ctx.timeout_for(ex.principal, _first(req.params("timeout")))
-        with self.ctx.limits.admit(ex.principal.client):
-            return await run_job(
-                self.ctx.pool,
-                receive,
-                send,
-                job,
-                deadline=time.monotonic() + timeout,
-                timeout=timeout,
-                on_head=self._result_head,
-            )
+        return await self.ctx.run(
+            ex, receive, send, job, on_head=self._result_head, timeout_param=_first(req.params("timeout"))
+        )
 
     def _result_head(self, meta: dict[str, Any]) -> tuple[int, list[tuple[bytes, bytes]]]:
         fmt = _BY_NAME[meta["format"]]
@@ -176,18 +167,15 @@ class SparqlEndpoint:
             _dataset(using, using_named, info)  # checks the IRIs
             text = add_using(text, using, using_named)
         ex.log.update(form="UPDATE", qlen=len(text))
-        timeout = self.ctx.timeout_for(ex.principal, _first(req.params("timeout")))
-        job = {"op": "update", "text": text, "base_iri": req.url, "lock_wait": max(0.0, timeout - 1)}
-        with self.ctx.limits.admit(ex.principal.client):
-            return await run_job(
-                self.ctx.pool,
-                receive,
-                send,
-                job,
-                deadline=time.monotonic() + timeout,
-                timeout=timeout,
-                on_head=lambda meta: (204, [(b"x-store-generation", str(meta.get("generation", "")).encode())]),
-            )
+        job = {"op": "update", "text": text, "base_iri": req.url}
+        return await self.ctx.run(
+            ex,
+            receive,
+            send,
+            job,
+            on_head=lambda meta: (204, [(b"x-store-generation", str(meta.get("generation", "")).encode())]),
+            timeout_param=_first(req.params("timeout")),
+        )
 
 
 def _dataset(default: list[str], named: list[str], info: QueryInfo) -> dict[str, Any]:
@@ -220,6 +208,3 @@ def _utf8(body: bytes) -> str:
 
 def _first(values: list[str]) -> str | None:
     return values[0] if values else None
-
-
-__all__ = ["Format", "SparqlEndpoint"]
