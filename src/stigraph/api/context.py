@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import time
 from collections.abc import Awaitable, Callable
@@ -171,5 +172,6 @@ def _finish(ctx: ServiceContext, route: str, ex: Exchange, *, aborted: bool = Fa
     )
 
 
+@functools.lru_cache(maxsize=4096)
 def _client_digest(address: str) -> str:
     return "anon:" + hashlib.sha256(address.encode()).hexdigest()[:10]

@@ -16,6 +16,7 @@ still found.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -95,8 +96,27 @@ def _scan(text: str, *, max_depth: int) -> tuple[list[str], int]:
     return words, deepest
 
 
+_CACHED_TEXT = 8192  # texts up to this many characters are remembered (analysts repeat queries)
+
+
 def check(text: str, *, max_bytes: int, max_depth: int, update: bool = False) -> QueryInfo:
-    """Refuse what must never reach the engine; describe the rest."""
+    """Refuse what must never reach the engine; describe the rest.
+
+    The scan is pure, so a text already accepted under the same limits is not scanned again: a
+    dashboard or a script repeats the same few queries, and scanning a profile query costs about
+    as much as the engine answering it. Refusals are not remembered (they raise every time).
+    """
+    if len(text) <= _CACHED_TEXT:
+        return _check_cached(text, max_bytes, max_depth, update)
+    return _check(text, max_bytes=max_bytes, max_depth=max_depth, update=update)
+
+
+@functools.lru_cache(maxsize=1024)
+def _check_cached(text: str, max_bytes: int, max_depth: int, update: bool) -> QueryInfo:
+    return _check(text, max_bytes=max_bytes, max_depth=max_depth, update=update)
+
+
+def _check(text: str, *, max_bytes: int, max_depth: int, update: bool) -> QueryInfo:
     if len(text.encode("utf-8", "surrogatepass")) > max_bytes:
         raise QueryRefused(
             f"the {'update' if update else 'query'} is larger than {max_bytes} bytes",

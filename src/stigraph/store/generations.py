@@ -46,6 +46,8 @@ class Generations:
         self.dir = root / "generations"
         self.current_link = root / "current"
         self._lock_fd: int | None = None
+        self._last_target: str | None = None
+        self._last_number = 0
 
     # -- reading -----------------------------------------------------------------------
     def current(self) -> int:
@@ -54,13 +56,16 @@ class Generations:
             target = os.readlink(self.current_link)
         except FileNotFoundError:
             return 0
-        m = _GEN.match(Path(target).name)
+        if target == self._last_target:  # query workers ask on every job: skip the parsing
+            return self._last_number
+        m = _GEN.match(os.path.basename(target))
         if not m:
             raise StoreError(
                 f"store link points at {target!r}, not a generation",
                 context=ErrorContext(file=str(self.current_link)),
             )
-        return int(m.group(1))
+        self._last_target, self._last_number = target, int(m.group(1))
+        return self._last_number
 
     def path(self, number: int) -> Path:
         return self.dir / f"g{number:06d}"

@@ -78,7 +78,10 @@ class WorkerPool:
         self._ctx = multiprocessing.get_context("forkserver")
         self._ctx.set_forkserver_preload(["stigraph.store.worker"])
         self._settings_json = settings.model_dump_json()
-        self._idle: asyncio.Queue[WorkerHandle] = asyncio.Queue()
+        # Last in, first out: the worker that answered last answers next, so with light traffic
+        # one process stays hot (its caches and the engine's) instead of each request waking
+        # a different one.
+        self._idle: asyncio.LifoQueue[WorkerHandle] = asyncio.LifoQueue()
         self.workers: dict[int, WorkerHandle] = {}
         self.restarts = 0
         self.kills: dict[str, int] = {}
