@@ -19,6 +19,12 @@ from stigraph.api.http import HttpError, Receive, Send
 from stigraph.store import wire
 from stigraph.store.pool import PoolBusy, WorkerGone, WorkerHandle, WorkerPool
 
+# A client that goes away while its query runs lets it finish within this many seconds before
+# the worker is killed: a cheap query is done by then and its worker, caches warm, stays in
+# the pool (a browser that cancels, a load generator closing its connections); a runaway one
+# is killed a moment later.
+DISCONNECT_GRACE = 0.25
+
 
 class ResponseAborted(Exception):
     """The worker stopped after the response began: the connection must be dropped."""
@@ -52,15 +58,17 @@ async def run_job(
     worker: WorkerHandle | None = None
     done = False
     gone = False
+    loop = asyncio.get_running_loop()
+    grace: asyncio.TimerHandle | None = None
 
     async def watch_disconnect() -> None:
-        nonlocal gone
+        nonlocal gone, grace
         while True:
             message = await receive()
             if message["type"] == "http.disconnect":
                 gone = True
                 if worker is not None and not done:
-                    pool.kill(worker, "disconnect")
+                    grace = loop.call_later(DISCONNECT_GRACE, pool.kill, worker, "disconnect")
                 return
 
     watcher = asyncio.ensure_future(watch_disconnect())
@@ -71,7 +79,6 @@ async def run_job(
             if gone:  # the client left while the request waited for a worker
                 outcome.status = 499
                 return outcome
-            loop = asyncio.get_running_loop()
             timer = loop.call_later(max(0.0, deadline - time.monotonic()), pool.kill, worker, "deadline")
             try:
                 await worker.send(job, body)
@@ -115,6 +122,8 @@ async def run_job(
                     await send({"type": "http.response.body", "body": b""})
             finally:
                 timer.cancel()
+                if grace is not None:  # the job ended within the grace: the worker stays
+                    grace.cancel()
     except WorkerGone:
         reason = worker.killed if worker is not None else None
         outcome.killed = reason or "crash"
@@ -141,6 +150,8 @@ async def run_job(
         raise HttpError(503, "busy", exc.message, headers=[(b"retry-after", b"1")]) from None
     finally:
         done = True
+        if gone:  # the answer, if any, went nowhere
+            outcome.status = 499
         watcher.cancel()
         with contextlib.suppress(asyncio.CancelledError, Exception):
             await watcher
