@@ -344,6 +344,121 @@ def serve(
     )
 
 
+queries_app = typer.Typer(help="Curated queries (queries/<topic>/<name>.rq): list, show, run, check, docs.")
+app.add_typer(queries_app, name="queries")
+
+
+def _catalog() -> Any:
+    from stigraph.catalog.catalog import load_catalog
+
+    return load_catalog(state.settings.queries_dir)
+
+
+@queries_app.command("list")
+def queries_list() -> None:
+    """Every curated query with its parameters."""
+    table = Table("name", "topic", "summary", "parameters", "paged")
+    catalog = _catalog()
+    for q in catalog:
+        params = ", ".join(f"{p.name}{'' if p.required else '?'}: {p.type_name}" for p in q.params.values())
+        table.add_row(q.name, q.topic, q.summary, params, str(q.page_size or ""))
+    out.print(table)
+    out.print(f"{len(catalog)} quer{'y' if len(catalog) == 1 else 'ies'}")
+
+
+@queries_app.command("show")
+def queries_show(name: Annotated[str, typer.Argument(help="Query name.")]) -> None:
+    """A query's description, parameters and SPARQL text."""
+    q = _catalog().get(name)
+    sys.stdout.write(json.dumps(q.describe(), ensure_ascii=False, indent=2) + "\n\n" + q.text)
+
+
+@queries_app.command("run")
+def queries_run(
+    name: Annotated[str, typer.Argument(help="Query name.")],
+    param: Annotated[list[str] | None, typer.Option("--param", "-p", help="name=value; repeat for lists.")] = None,
+    output: Annotated[
+        str | None, typer.Option("--format", help="json, csv, sparql-json (graphs: ttl, nt, jsonld).")
+    ] = None,
+    page: Annotated[int, typer.Option(help="Page of a paginated query.")] = 1,
+    size: Annotated[int | None, typer.Option(help="Rows per page (default: the query's page size).")] = None,
+    scope: Annotated[str, typer.Option(help="public, partner or all.")] = "all",
+) -> None:
+    """Run a curated query on the store, with the same binding as the API."""
+    from stigraph.catalog.binding import bind
+    from stigraph.catalog.model import SCOPE_ORDER
+    from stigraph.results import cut_page, render
+
+    q = _catalog().get(name)
+    if scope not in SCOPES:
+        raise InputError(f"unknown scope {scope!r}", context=_expected(", ".join(SCOPES)))
+    if SCOPE_ORDER[scope] < SCOPE_ORDER[q.scope]:
+        raise InputError(f"query {name!r} needs scope {q.scope}", context=_expected(f"--scope {q.scope} or wider"))
+    given: dict[str, list[str]] = {}
+    for item in param or []:
+        key, sep, value = item.partition("=")
+        if not sep:
+            raise InputError(f"--param {item!r}", context=_expected("name=value"))
+        given.setdefault(key.strip(), []).append(value)
+    bound = bind(q, given)
+    with open_store(state.settings) as store:
+        graphs = scope_graphs(store, _minter(), scope)  # type: ignore[arg-type]
+        result = store.query(bound.text, default_graph=graphs, named_graphs=graphs, substitutions=bound.substitutions)
+        sink = sys.stdout.buffer
+        if isinstance(result, QueryTriples):
+            fmt = GRAPH_FORMATS.get(output or "ttl")
+            if fmt is None or fmt.supports_datasets:
+                raise InputError(f"format {output!r} for a graph result", context=_expected("ttl, nt, jsonld, rdfxml"))
+            result.serialize(sink, format=fmt)
+            sink.flush()
+            return
+        assert isinstance(result, QuerySolutions)
+        limit = (
+            (size or q.page_size or state.settings.max_result_rows) if q.paginated else state.settings.max_result_rows
+        )
+        columns = [v.value for v in result.variables]
+        cut = cut_page(result, columns, (page - 1) * limit if q.paginated else 0, limit)
+        if output is None:
+            table = Table(*columns)
+            for row in cut.rows:
+                table.add_row(*(_cell(t) for t in row))
+            out.print(table)
+            pages = f", page {page} of {max(1, -(-cut.total // limit))}" if q.paginated else ""
+            out.print(f"{len(cut.rows)} of {cut.total} row(s){pages}")
+            return
+        if output not in ("json", "csv", "sparql-json"):
+            raise InputError(f"format {output!r} for rows", context=_expected("json, csv, sparql-json"))
+        sink.write(render(cut, output))
+        sink.write(b"\n")
+        sink.flush()
+
+
+@queries_app.command("check")
+def queries_check() -> None:
+    """Check every query file (header, parameters, SPARQL); exit 2 with every problem found."""
+    from stigraph.catalog.catalog import check_catalog
+    from stigraph.errors import CatalogError
+
+    catalog, problems = check_catalog(state.settings.queries_dir)
+    if problems:
+        raise CatalogError(
+            f"{len(problems)} problem(s) in {state.settings.queries_dir}: {problems[0]}",
+            details=[{"problem": str(p)} for p in problems],
+        )
+    out.print(f"{len(catalog)} curated queries, all well-formed")
+
+
+@queries_app.command("docs")
+def queries_docs(
+    output: Annotated[Path, typer.Option("--output", "-o", help="File to write.")] = Path("docs/queries.md"),
+) -> None:
+    """Write the catalogue's reference page (docs/queries.md)."""
+    from stigraph.catalog.docs import render_docs
+
+    output.write_text(render_docs(_catalog()), encoding="utf-8")
+    out.print(f"wrote {output}")
+
+
 def main() -> None:
     """Entry point: one clear line per error, details with --verbose, the error's exit code."""
     try:

@@ -70,6 +70,9 @@ class Settings(BaseSettings):
         default=4096, ge=0, description="Address-space limit of a query worker (MiB, 0 = none); beyond it, it dies."
     )
     access_log: bool = Field(default=True, description="Write one JSON line per request to stderr.")
+    answer_cache_mb: int = Field(
+        default=64, ge=0, description="Memory for answers of curated queries, per store generation (0: no cache)."
+    )
 
     @property
     def in_memory(self) -> bool:

@@ -130,3 +130,17 @@ class Problem:
 
     def as_dict(self) -> dict[str, Any]:
         return {"message": self.message, **self.context.as_dict()}
+
+
+class CatalogError(StigraphError):
+    """A curated query file is malformed (its header, its parameters or its SPARQL)."""
+
+    code = "catalog_error"
+    exit_code = 2
+
+
+class ParameterError(StigraphError):
+    """A value given for a curated query's parameter is not what the parameter takes."""
+
+    code = "invalid_parameter"
+    exit_code = 2

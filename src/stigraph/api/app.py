@@ -22,8 +22,12 @@ from stigraph.api.graph_store import PREFIX as GRAPH_STORE
 from stigraph.api.graph_store import GraphStoreEndpoint
 from stigraph.api.http import Receive, Scope, Send
 from stigraph.api.ops import METRICS_CONTENT_TYPE, health
+from stigraph.api.queries import PREFIX as CURATED
+from stigraph.api.queries import CuratedEndpoint
 from stigraph.api.service_description import ServiceDescription
 from stigraph.api.sparql import SparqlEndpoint
+from stigraph.catalog.catalog import load_catalog
+from stigraph.catalog.openapi import add_to
 from stigraph.config import Settings
 from stigraph.errors import ConfigError, StoreLockedError
 from stigraph.store.embedded import EmbeddedStore
@@ -50,6 +54,8 @@ class Service:
             self.ctx, ServiceDescription(settings.max_result_rows, settings.timeout_anonymous), page
         )
         self.graph_store = GraphStoreEndpoint(self.ctx)
+        self.catalog = load_catalog(settings.queries_dir)
+        self.curated = CuratedEndpoint(self.ctx, self.catalog)
         self.fastapi = self._fastapi(page)
 
     def _fastapi(self, page: bytes) -> FastAPI:
@@ -65,7 +71,10 @@ class Service:
         app = FastAPI(
             title="stigraph",
             summary="Knowledge graph for science-and-technology diplomacy",
-            description="SPARQL 1.1 endpoint at /sparql (query page on a browser GET), Graph Store at /rdf-graphs.",
+            description=(
+                "SPARQL 1.1 endpoint at /sparql (query page on a browser GET), Graph Store at /rdf-graphs, "
+                "curated queries at /api/queries/{name} (one operation each below)."
+            ),
             lifespan=lifespan,
         )
         examples = load_examples(self.settings.queries_dir / "examples")
@@ -77,6 +86,28 @@ class Service:
         @app.get("/api/examples", summary="Example queries shown on the query page")
         async def list_examples() -> list[dict[str, str]]:
             return examples
+
+        catalogue = [q.describe() for q in self.catalog]
+
+        @app.get("/api/queries", summary="The curated queries: names, parameters, formats", tags=["catalogue"])
+        async def list_queries() -> list[dict[str, Any]]:
+            return catalogue
+
+        def openapi() -> dict[str, Any]:
+            if app.openapi_schema is None:
+                from fastapi.openapi.utils import get_openapi
+
+                schema = get_openapi(
+                    title=app.title,
+                    version=app.version,
+                    summary=app.summary,
+                    description=app.description,
+                    routes=app.routes,
+                )
+                app.openapi_schema = add_to(schema, self.catalog)
+            return app.openapi_schema
+
+        app.openapi = openapi  # type: ignore[method-assign]
 
         @app.get("/healthz", summary="Store open, snapshot age, workers alive")
         async def healthz() -> JSONResponse:
@@ -98,6 +129,8 @@ class Service:
                 return await self.sparql(scope, receive, send)
             if path == GRAPH_STORE or path.startswith(GRAPH_STORE + "/"):
                 return await self.graph_store(scope, receive, send)
+            if path.startswith(CURATED) and len(path) > len(CURATED):
+                return await self.curated(scope, receive, send)
         await self.fastapi(scope, receive, send)  # type: ignore[arg-type]
 
 

@@ -16,7 +16,7 @@ from stigraph.api.limits import ClientLimits, TooManyRequests
 from stigraph.api.negotiation import NotAcceptable
 from stigraph.api.ops import AccessLog, Metrics
 from stigraph.config import Settings
-from stigraph.errors import StigraphError
+from stigraph.errors import ParameterError, StigraphError
 from stigraph.namespaces import Minter
 from stigraph.store.generations import Generations
 from stigraph.store.pool import WorkerPool
@@ -52,6 +52,7 @@ class ServiceContext:
         timeout_param: str | None = None,
         body: bytes | None = None,
         head_only: bool = False,
+        capture: Callable[[dict[str, Any], bytes], None] | None = None,
     ) -> Outcome:
         """Run a job for the caller: its deadline, its client's limits, a write's lock wait."""
         assert ex.principal is not None
@@ -68,6 +69,7 @@ class ServiceContext:
                 on_head=on_head,
                 body=body,
                 head_only=head_only,
+                capture=capture,
             )
 
     def timeout_for(self, principal: Principal, requested: str | None) -> float:
@@ -101,6 +103,7 @@ _STATUS = {
     Forbidden: 403,
     NotAcceptable: 406,
     TooManyRequests: 429,
+    ParameterError: 422,
 }
 
 

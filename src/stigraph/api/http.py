@@ -22,7 +22,11 @@ Send = Callable[[Message], Awaitable[None]]
 
 CORS_READ = [
     (b"access-control-allow-origin", b"*"),
-    (b"access-control-expose-headers", b"x-result-rows, x-result-truncated, x-result-limit, retry-after, link"),
+    (
+        b"access-control-expose-headers",
+        b"x-result-rows, x-result-truncated, x-result-limit, retry-after, link, "
+        b"x-total-count, x-page, x-page-size, x-page-count",
+    ),
 ]
 
 

@@ -53,7 +53,10 @@ async def run_job(
     on_head: HeadHandler,
     body: bytes | None = None,
     head_only: bool = False,
+    capture: Callable[[dict[str, Any], bytes], None] | None = None,
 ) -> Outcome:
+    """Lease a worker, run ``job`` and relay its answer; ``capture`` gets a small complete
+    answer (head and body) once it has been sent, for a cache."""
     outcome = Outcome()
     worker: WorkerHandle | None = None
     done = False
@@ -106,7 +109,10 @@ async def run_job(
                         length = [] if status == 204 else [(b"content-length", str(size).encode())]
                         await send({"type": "http.response.start", "status": status, "headers": headers + length})
                         started = True
-                        await send({"type": "http.response.body", "body": b"".join(first)})
+                        data = b"".join(first)
+                        await send({"type": "http.response.body", "body": data})
+                        if capture is not None and not gone:
+                            capture(meta, data)
                         return outcome
                     await send({"type": "http.response.start", "status": status, "headers": headers})
                     started = True

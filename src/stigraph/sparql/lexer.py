@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from stigraph.errors import ErrorContext, QueryError
@@ -61,6 +62,23 @@ class QueryRefused(QueryError):
     """The text is refused before an engine sees it (too big, too deep, or reaches outside)."""
 
     code = "query_refused"
+
+
+@dataclass(frozen=True)
+class Token:
+    kind: str  # ws, comment, string, iri, var, word, bnode, punct, other
+    text: str
+    start: int
+    end: int
+
+
+def tokens(text: str, *, skip_blank: bool = True) -> Iterator[Token]:
+    """The SPARQL terminals of ``text`` in order (whitespace and comments left out by default)."""
+    for m in _TOKEN.finditer(text):
+        kind = m.lastgroup or "other"
+        if skip_blank and kind in ("ws", "comment"):
+            continue
+        yield Token(kind, m.group(), m.start(), m.end())
 
 
 def decode_escapes(text: str) -> str:

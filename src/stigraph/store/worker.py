@@ -34,6 +34,7 @@ from pyoxigraph import (
     QuerySolutions,
     RdfFormat,
     Store,
+    Variable,
     parse,
     parse_query_results,
     serialize,
@@ -43,6 +44,7 @@ from stigraph.config import Settings
 from stigraph.errors import StigraphError, StoreLockedError
 from stigraph.formats import GRAPH_FORMATS, RESULT_FORMATS
 from stigraph.namespaces import PREFIXES
+from stigraph.results import cut_page, render, term_from_json
 from stigraph.store import wire
 from stigraph.store.embedded import EmbeddedStore
 from stigraph.store.generations import Generations
@@ -228,6 +230,8 @@ class Worker:
             kwargs["named_graphs"] = [NamedNode(g) for g in job["named_graphs"]]
         if job.get("union"):
             kwargs["use_default_graph_as_union"] = True
+        if job.get("substitutions"):
+            kwargs["substitutions"] = _substitutions(job["substitutions"])
         result = store.query(job["text"], base_iri=job.get("base_iri"), **kwargs)
         max_rows = int(job["max_rows"])
         out = _Sender(self.sock)
@@ -264,6 +268,23 @@ class Worker:
             else:
                 triples = parse(spool.value(), format=RdfFormat.N_TRIPLES)
                 serialize(triples, out, format=fmt, **_prefixes(fmt))
+        out.finish(bytes=out.sent)
+
+    def job_page(self, job: dict[str, Any]) -> None:
+        """One page of a curated SELECT, in the client's format, with the exact total."""
+        store = self.snapshot(job["scope"])
+        kwargs: dict[str, Any] = {"use_default_graph_as_union": bool(job.get("union", True))}
+        if job.get("substitutions"):
+            kwargs["substitutions"] = _substitutions(job["substitutions"])
+        result = store.query(job["text"], **kwargs)
+        if not isinstance(result, QuerySolutions):
+            raise JobError(400, "query_error", "a paged query must be a SELECT")
+        columns = [v.value for v in result.variables]
+        page = cut_page(result, columns, int(job["offset"]), int(job["limit"]))
+        out = _Sender(self.sock)
+        meta = {"kind": "page", "format": job["page_format"], "total": page.total, "rows": len(page.rows)}
+        out.control(wire.HEAD, {**meta, "generation": self.generation, "truncated": False})
+        out.write(render(page, job["page_format"]))
         out.finish(bytes=out.sent)
 
     def job_graph_get(self, job: dict[str, Any]) -> None:
@@ -331,6 +352,10 @@ class Worker:
             yield store
         finally:
             store.close()
+
+
+def _substitutions(given: dict[str, dict[str, str]]) -> dict[Variable, Any]:
+    return {Variable(name): term_from_json(term) for name, term in given.items()}
 
 
 def _graph(iri: str | None) -> NamedNode | DefaultGraph:

@@ -1,0 +1,1 @@
+"""Curated queries: ``queries/<topic>/<name>.rq`` files read into a typed, checked catalogue."""
