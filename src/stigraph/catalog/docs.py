@@ -18,8 +18,8 @@ formats, paging and binding rules: [curated-queries.md](curated-queries.md).
 """
 
 
-def _md(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ").strip()
+def _md(value: str) -> str:
+    return value.replace("|", "\\|").replace("\n", " ").strip()
 
 
 def _example_url(q: CuratedQuery) -> str:
