@@ -125,3 +125,14 @@ def server(served_store: Path, tmp_path_factory: pytest.TempPathFactory):
     srv = start_server(served_store, tmp_path_factory.mktemp("serve-log") / "serve.log")
     yield srv
     srv.stop()
+
+
+@pytest.fixture(scope="session")
+def curated_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The bundled graph, the PI-list sample and the curated-query fixture."""
+    root = tmp_path_factory.mktemp("curated")
+    build_served_store(make_settings(root / "store"))
+    fixture = REPO / "tests" / "data" / "queries" / "fixture.ttl"
+    loaded = run_cli("load", str(fixture), "--source-id", "queries-fixture", store=root / "store")
+    assert loaded.returncode == 0, loaded.stderr
+    return root / "store"

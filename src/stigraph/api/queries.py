@@ -61,6 +61,8 @@ class CuratedEndpoint:
                 given.setdefault(k, []).append(v)
         bound = bind(query, given)
         fmt_param = _single(req, "format")
+        if fmt_param is not None and not fmt_param.strip():
+            raise ParameterError("'format' is empty", context=ErrorContext(field="format", expected="a format name"))
         accept = req.headers.get("accept")
         fmt = choose(GRAPHS if query.returns_graph else PAGES, accept, fmt_param)
         ex.log.update(query=name)

@@ -61,6 +61,9 @@ class CuratedQuery:
     def paginated(self) -> bool:
         return self.page_size is not None
 
+    def has_required(self) -> bool:
+        return any(p.required for p in self.params.values())
+
     @property
     def returns_graph(self) -> bool:
         return self.form in ("CONSTRUCT", "DESCRIBE")
