@@ -4,6 +4,7 @@ multi-valued parameters, formats, errors, scopes, the answer cache after a load,
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import json
 import os
@@ -54,6 +55,40 @@ def _cases(name: str) -> list[list[tuple[str, str]]]:
 
 
 # -- golden answers -------------------------------------------------------------------------------
+# What changes with every build of the test store: load times, the load records' IRIs and the
+# IRIs that replace blank nodes (skolemised per load).
+_VOLATILE = re.compile(
+    r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[^\s\"]*"
+    r"|https://w3id\.org/stigraph/(?:id/load/|\.well-known/genid/)[^\s\"<>;,]+"
+)
+
+
+GOLDEN_ROWS = 60
+
+
+def _all_rows(api: Any, name: str, params: list[tuple[str, str]], token: str | None, *, paginated: bool) -> list[Any]:
+    rows: list[Any] = []
+    page = 1
+    while True:
+        r = _get(api, name, [*params, *([("size", "1000"), ("page", str(page))] if paginated else [])], token)
+        assert r.status_code == 200, r.text
+        rows += r.json()
+        total = int(r.headers["x-total-count"])
+        if not paginated or len(rows) >= total:
+            assert len(rows) == total
+            return rows
+        page += 1
+
+
+def _stable(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Rows with volatile values masked; rows that held one are compared in a fixed order, since
+    their order may rest on the values masked (load times within the same second)."""
+    masked = [{k: _VOLATILE.sub("<volatile>", v) if isinstance(v, str) else v for k, v in r.items()} for r in rows]
+    if masked != rows:
+        masked.sort(key=lambda r: json.dumps(r, sort_keys=True, ensure_ascii=False))
+    return masked
+
+
 GOLDEN_NAMES = [q.name for q in CATALOG]
 
 
@@ -66,13 +101,13 @@ def test_every_curated_query_gives_its_golden_answer(api: Any, name: str) -> Non
         if q.returns_graph:
             r = _get(api, name, params, token, headers={"Accept": "application/n-triples"})
             assert r.status_code == 200, r.text
-            got.append({"params": params, "triples": sorted(set(r.text.splitlines()))})
+            got.append({"params": [list(x) for x in params], "triples": sorted(set(r.text.splitlines()))})
         else:
-            r = _get(api, name, [*params, *([("size", "1000")] if q.paginated else [])], token)
-            assert r.status_code == 200, r.text
-            rows = r.json()
-            assert int(r.headers["x-total-count"]) == len(rows)
-            got.append({"params": params, "total": len(rows), "rows": rows})
+            rows = _all_rows(api, name, params, token, paginated=q.paginated)
+            stable = _stable(rows)
+            digest = hashlib.sha256(json.dumps(stable, ensure_ascii=False).encode()).hexdigest()
+            # all rows when few, else the first GOLDEN_ROWS and a digest of all of them
+            got.append({"params": [list(x) for x in params], "total": len(rows), "rows": stable[:GOLDEN_ROWS], "sha256": digest})
     path = GOLDEN / f"{name}.json"
     if REGEN:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -120,7 +155,7 @@ def test_each_query_is_its_own_openapi_operation_with_typed_parameters(api: Any)
 def _paged_query() -> str:
     """The paginated query with the most rows on the test graph (from its golden file)."""
     best = max(
-        (q for q in CATALOG if q.paginated and not q.has_required()),
+        (q for q in CATALOG if q.paginated and not q.has_required() and q.scope == "public"),
         key=lambda q: json.loads((GOLDEN / f"{q.name}.json").read_text())["cases"][0]["total"],
     )
     return best.name

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from pyoxigraph import Quad, QueryBoolean, QuerySolutions, QueryTriples
+from pyoxigraph import Quad, QueryBoolean, QuerySolutions, QueryTriples, Variable
 from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
@@ -403,7 +403,8 @@ def queries_run(
     bound = bind(q, given)
     with open_store(state.settings) as store:
         graphs = scope_graphs(store, _minter(), scope)  # type: ignore[arg-type]
-        result = store.query(bound.text, default_graph=graphs, named_graphs=graphs, substitutions=bound.substitutions)
+        subs = {Variable(name): term for name, term in bound.substitutions.items()}
+        result = store.query(bound.text, default_graph=graphs, named_graphs=graphs, substitutions=subs)
         sink = sys.stdout.buffer
         if isinstance(result, QueryTriples):
             fmt = GRAPH_FORMATS.get(output or "ttl")

@@ -137,6 +137,8 @@ def plain(node: _Node) -> Any:
         return {k: plain(x) for k, x in v.items()}
     if isinstance(v, list):
         return [plain(x) for x in v]
+    if isinstance(v, datetime.date):  # YAML reads 2024-01-01 as a date; parameters take text
+        return v.isoformat()
     return v
 
 
