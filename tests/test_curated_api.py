@@ -107,7 +107,14 @@ def test_every_curated_query_gives_its_golden_answer(api: Any, name: str) -> Non
             stable = _stable(rows)
             digest = hashlib.sha256(json.dumps(stable, ensure_ascii=False).encode()).hexdigest()
             # all rows when few, else the first GOLDEN_ROWS and a digest of all of them
-            got.append({"params": [list(x) for x in params], "total": len(rows), "rows": stable[:GOLDEN_ROWS], "sha256": digest})
+            got.append(
+                {
+                    "params": [list(x) for x in params],
+                    "total": len(rows),
+                    "rows": stable[:GOLDEN_ROWS],
+                    "sha256": digest,
+                }
+            )
     path = GOLDEN / f"{name}.json"
     if REGEN:
         path.parent.mkdir(parents=True, exist_ok=True)
