@@ -20,7 +20,7 @@ from stigraph.catalog.catalog import load_catalog
 from tests.conftest import REPO
 from tests.live import start_server
 
-EXAMPLES_PER_OPERATION = 12
+EXAMPLES_PER_OPERATION = 25  # 80 per operation and mode also passed, three runs in a row (2026-12-02)
 
 
 @pytest.fixture(scope="module")
@@ -50,7 +50,12 @@ def test_no_curated_operation_fails_or_breaks_its_schema(fuzz_api) -> None:  # t
 
 def _fuzz(operation: Any, mode: GenerationMode, calls: dict[tuple[str, str], int], statuses: dict[int, int]) -> None:
     @given(case=operation.as_strategy(generation_mode=mode))
-    @settings(max_examples=EXAMPLES_PER_OPERATION, deadline=None, suppress_health_check=list(HealthCheck))
+    @settings(
+        max_examples=EXAMPLES_PER_OPERATION,
+        deadline=None,
+        derandomize=True,  # the same examples on every CI run: a red run is reproducible
+        suppress_health_check=list(HealthCheck),
+    )
     def check(case) -> None:  # type: ignore[no-untyped-def]
         response = case.call(timeout=60)
         assert response.status_code < 500, (case.path, case.query, response.text)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from stigraph.catalog.binding import MAX_VALUE_CHARS
 from stigraph.catalog.catalog import Catalog
 from stigraph.catalog.model import MAX_PAGE_SIZE, CuratedQuery, Param
 
@@ -65,6 +66,10 @@ def _param_schema(p: Param) -> dict[str, Any]:
         item = {"type": "string"}
     else:
         item = dict(_SCALAR[p.type])
+    if item.get("type") == "string":  # what the binder refuses, said in the schema
+        item["maxLength"] = MAX_VALUE_CHARS
+        if "pattern" not in item:
+            item["pattern"] = "^[^\\u0000]*$"
     if p.default is not None and not p.many:
         item["default"] = p.default
     return {"type": "array", "items": item, "maxItems": 200} if p.many else item
@@ -131,7 +136,10 @@ def operation(q: CuratedQuery) -> dict[str, Any]:
         }
     )
     if q.returns_graph:
-        content = {t: {"schema": {"type": "string"}} for t in _GRAPH_TYPES}
+        content = {
+            t: {"schema": {"type": ["object", "array"]} if t.endswith("json") else {"type": "string"}}
+            for t in _GRAPH_TYPES
+        }
     else:
         content = {
             "application/json": {"schema": _rows_schema(q)},
