@@ -363,3 +363,55 @@ def test_a_cached_answer_is_never_stale_after_a_load(curated_store: Path, tmp_pa
         assert _get(srv, "researcher-count").headers["x-cache"] == "hit"
     finally:
         srv.stop()
+
+
+# -- injection over HTTP -------------------------------------------------------------------------
+INJECTIONS = [
+    "kimura' } UNION { ?person ?p ?o } #",
+    'kimura" } UNION { ?person ?p ?o } #',
+    "kimura\n} #",
+    "# kimura",
+    "}}}}",
+    "SELECT * WHERE { ?s ?p ?o }",
+    "\\u0022 } #",
+]
+
+
+@pytest.mark.parametrize("value", INJECTIONS)
+def test_an_injection_attempt_is_only_the_text_it_is(api: Any, value: str) -> None:
+    """A name containing SPARQL is searched for as text: nobody's name contains it."""
+    r = _get(api, "find-researchers", {"name": value})
+    assert r.status_code == 200, r.text
+    assert r.json() == [] and r.headers["x-total-count"] == "0"
+    plain = _get(api, "find-researchers", {"name": "kimura"})
+    assert int(plain.headers["x-total-count"]) >= 1  # the same query does find the plain name
+
+
+def test_the_injection_table_was_run_and_oversized_or_mistyped_values_are_422(api: Any) -> None:
+    assert len(INJECTIONS) == 7
+    long = _get(api, "find-researchers", {"name": "x" * 5000})
+    assert long.status_code == 422 and long.json()["error"]["context"]["field"] == "name"
+    typed = next(q for q in CATALOG if any(p.type == "year" for p in q.params.values()) and q.scope == "public")
+    year = next(p.name for p in typed.params.values() if p.type == "year")
+    bad = _get(api, typed.name, [*_example_params(typed.name, optional=False), (year, "2019 } #")])
+    assert bad.status_code == 422 and bad.json()["error"]["context"]["field"] == year
+
+
+# -- the command line -----------------------------------------------------------------------------
+def test_the_cli_lists_shows_and_runs_curated_queries(curated_store: Path) -> None:
+    listed = run_cli("queries", "list", store=curated_store)
+    assert listed.returncode == 0 and f"{len(CATALOG)} queries" in listed.stdout
+    shown = run_cli("queries", "show", "pis-by-country", store=curated_store)
+    assert shown.returncode == 0 and '"name": "pis-by-country"' in shown.stdout and "SELECT" in shown.stdout
+    golden = json.loads((GOLDEN / "pis-by-country.json").read_text())["cases"][0]
+    (name, country), *_ = golden["params"]
+    ran = run_cli("queries", "run", "pis-by-country", "-p", f"{name}={country}", "--format", "json",
+                  "--scope", "public", "--size", "1000", store=curated_store)  # fmt: skip
+    assert ran.returncode == 0, ran.stderr
+    rows = json.loads(ran.stdout)
+    assert rows and all(r["country"] == country for r in rows)
+    assert rows == golden["rows"]  # the CLI binds and answers as the API does
+    bad = run_cli("queries", "run", "pis-by-country", "-p", "country=US", store=curated_store)
+    assert bad.returncode == 2 and "not an absolute IRI" in bad.stderr and "Traceback" not in bad.stderr
+    missing = run_cli("queries", "run", "no-such-query", store=curated_store)
+    assert missing.returncode == 2 and "no curated query named" in missing.stderr
