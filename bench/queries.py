@@ -22,6 +22,7 @@ does not have; they run on stigraph with the admin token and are not compared.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime
 import json
 import statistics
@@ -156,23 +157,39 @@ def main() -> None:
     parser.add_argument("--timeout", type=float, default=600.0, help="stigraph deadline, seconds")
     parser.add_argument("--output", type=Path, default=REPO / "bench" / "results")
     parser.add_argument("--only", default="", help="comma-separated query names")
+    parser.add_argument(
+        "--workdir", type=Path, help="keep the stores here; a second run with the same directory reuses them"
+    )
     args = parser.parse_args()
     catalog = load_catalog(REPO / "queries")
     selected = [q for q in catalog if not args.only or q.name in args.only.split(",")]
     info: dict[str, Any] = {"date": datetime.date.today().isoformat(), "researchers": args.researchers}
-    with tempfile.TemporaryDirectory(prefix="stigraph-queries-") as tmp:
-        work = Path(tmp)
-        raw, public, nt = work / "raw.nt", work / "public.nt", work / "pis.nt"
-        generate(raw, args.researchers)
-        publicize(raw, public)
-        info["triples"] = pis_everywhere(public, nt)
-        raw.unlink()
-        public.unlink()
-        store = work / "stigraph"
-        info["stigraph_load_s"] = round(build(store, nt), 1)
-        nq = work / "public.nq"
-        info["public_quads"] = export_public(store, nq)
-        info["oxigraph_load_s"] = round(oxigraph_load(work / "oxigraph", nq), 1)
+    with contextlib.ExitStack() as stack:
+        if args.workdir:
+            work = args.workdir
+            work.mkdir(parents=True, exist_ok=True)
+        else:
+            work = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="stigraph-queries-")))
+        store, oxdir, built = work / "stigraph", work / "oxigraph", work / "built.json"
+        if built.exists():
+            info.update(json.loads(built.read_text()))
+            print(f"reusing the stores in {work}", flush=True)
+        else:
+            raw, public, nt = work / "raw.nt", work / "public.nt", work / "pis.nt"
+            generate(raw, args.researchers)
+            publicize(raw, public)
+            info["triples"] = pis_everywhere(public, nt)
+            raw.unlink()
+            public.unlink()
+            info["stigraph_load_s"] = round(build(store, nt), 1)
+            nq = work / "public.nq"
+            info["public_quads"] = export_public(store, nq)
+            info["oxigraph_load_s"] = round(oxigraph_load(oxdir, nq), 1)
+            nt.unlink()
+            nq.unlink()
+            built.write_text(
+                json.dumps({k: info[k] for k in ("triples", "stigraph_load_s", "public_quads", "oxigraph_load_s")})
+            )
         print(f"{info['triples']:,} generated triples; {info['public_quads']:,} public quads on both", flush=True)
         results: list[dict[str, Any]] = []
         ports = {"stigraph": free_port(), "cached": free_port(), "oxigraph": free_port()}
@@ -187,7 +204,7 @@ def main() -> None:
         servers = [
             start_stigraph(store, work / "nocache.log", ports["stigraph"], answer_cache_mb=0, **common),
             start_stigraph(store, work / "cache.log", ports["cached"], **common),
-            start_oxigraph(work / "oxigraph", work / "oxigraph.log", ports["oxigraph"]),
+            start_oxigraph(oxdir, work / "oxigraph.log", ports["oxigraph"]),
         ]
         try:
             with httpx.Client(timeout=args.timeout + 30) as client:
