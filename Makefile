@@ -28,9 +28,10 @@ run: install
 	@for q in queries/examples/*.rq; do echo "== $$q"; $(BIN)/stigraph query @$$q; done
 	$(BIN)/stigraph serve
 
-## test: lint, check the shapes compile, run the whole test suite
+## test: lint, check the curated query catalogue, run the whole test suite
 test: install browser
 	$(BIN)/ruff check src tests bench ontology/vocab/build.py
+	$(BIN)/stigraph queries check
 	$(BIN)/pytest -q
 
 lint: install
