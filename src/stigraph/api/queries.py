@@ -115,16 +115,11 @@ class CuratedEndpoint:
             )
             ex.log.update(cache="hit")
             return Outcome(status=status, rows=hit.meta.get("rows"), bytes=len(hit.body))
-        info = check(bound.text, max_bytes=1 << 24, max_depth=self.ctx.settings.max_query_depth)
         job = {
-            "op": "page",
-            "scope": ex.principal.scope,
-            "text": bound.text,
-            "substitutions": {v: sparql_json_term(t) for v, t in bound.substitutions.items()},
+            **self._job("page", ex, bound),
             "offset": (page - 1) * size,
             "limit": size,
             "page_format": fmt.name,
-            "union": not info.names_dataset,
         }
 
         def on_head(meta: dict[str, Any]) -> tuple[int, list[tuple[bytes, bytes]]]:
@@ -143,6 +138,19 @@ class CuratedEndpoint:
             head_only=req.method == "HEAD",
             capture=capture if self.cache.max_bytes else None,
         )
+
+    def _job(self, op: str, ex: Exchange, bound: Bound) -> dict[str, Any]:
+        """What every curated job carries: the scope, the bound text, its substitutions, and the
+        union of the scope's graphs as default graph unless the query names its own (FROM)."""
+        assert ex.principal is not None
+        info = check(bound.text, max_bytes=1 << 24, max_depth=self.ctx.settings.max_query_depth)
+        return {
+            "op": op,
+            "scope": ex.principal.scope,
+            "text": bound.text,
+            "substitutions": {v: sparql_json_term(t) for v, t in bound.substitutions.items()},
+            "union": not info.names_dataset,
+        }
 
     def _page_head(
         self, query: CuratedQuery, bound: Bound, page: int, size: int, fmt: Format, meta: dict[str, Any]
@@ -181,17 +189,12 @@ class CuratedEndpoint:
         self, ex: Exchange, query: CuratedQuery, bound: Bound, fmt: Format, receive: Receive, send: Send
     ) -> Outcome | None:
         assert ex.principal is not None
-        info = check(bound.text, max_bytes=1 << 24, max_depth=self.ctx.settings.max_query_depth)
         job = {
-            "op": "query",
-            "scope": ex.principal.scope,
-            "text": bound.text,
-            "substitutions": {v: sparql_json_term(t) for v, t in bound.substitutions.items()},
+            **self._job("query", ex, bound),
             "results_format": "json",
             "graph_format": fmt.name,
             "max_rows": self.ctx.settings.max_result_rows,
             "base_iri": None,
-            "union": not info.names_dataset,
         }
 
         def on_head(meta: dict[str, Any]) -> tuple[int, list[tuple[bytes, bytes]]]:
