@@ -157,6 +157,7 @@ def main() -> None:
     parser.add_argument("--timeout", type=float, default=600.0, help="stigraph deadline, seconds")
     parser.add_argument("--output", type=Path, default=REPO / "bench" / "results")
     parser.add_argument("--only", default="", help="comma-separated query names")
+    parser.add_argument("--build-only", action="store_true", help="build (or reuse) the stores, run nothing")
     parser.add_argument(
         "--workdir", type=Path, help="keep the stores here; a second run with the same directory reuses them"
     )
@@ -191,6 +192,8 @@ def main() -> None:
                 json.dumps({k: info[k] for k in ("triples", "stigraph_load_s", "public_quads", "oxigraph_load_s")})
             )
         print(f"{info['triples']:,} generated triples; {info['public_quads']:,} public quads on both", flush=True)
+        if args.build_only:
+            return
         results: list[dict[str, Any]] = []
         ports = {"stigraph": free_port(), "cached": free_port(), "oxigraph": free_port()}
         common = {

@@ -83,9 +83,11 @@ def dump(store: EmbeddedStore) -> bytes:
     return b"\n".join(sorted(buf.getvalue().splitlines()))
 
 
-def run_cli(*args: str, store: Path | str, check: bool = False, cwd: Path = REPO) -> subprocess.CompletedProcess[str]:
-    """The real ``stigraph`` command in a child process."""
-    env = {**os.environ, "STIGRAPH_STORE": str(store)}
+def run_cli(
+    *args: str, store: Path | str, check: bool = False, cwd: Path = REPO, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """The real ``stigraph`` command in a child process (``env``: extra STIGRAPH_ settings)."""
+    env = {**os.environ, "STIGRAPH_STORE": str(store), **(env or {})}
     return subprocess.run(
         [sys.executable, "-m", "stigraph", *args],
         cwd=cwd,

@@ -116,6 +116,19 @@ BAD: list[tuple[str, str, str, int]] = [
         4,
     ),
     ("column-not-returned", "#+ summary: x\n#+ columns:\n#+   n: integer\n" + BODY, "column 'n' is not a variable", 3),
+    ("precompute-not-boolean", "#+ summary: x\n#+ precompute: yes please\n" + BODY, "must be true or false", 2),
+    (
+        "precompute-a-graph",
+        "#+ summary: x\n#+ precompute: true\nCONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }\n",
+        "only a SELECT can be precomputed",
+        2,
+    ),
+    (
+        "precompute-with-required",
+        GOOD_HEAD + "#+     required: true\n#+ precompute: true\n" + BODY,
+        "cannot have required parameters",
+        9,
+    ),
 ]
 
 
@@ -136,7 +149,7 @@ def test_a_malformed_query_file_is_refused_with_its_file_and_line(
 
 
 def test_every_kind_of_malformed_file_was_tried() -> None:
-    assert len(BAD) == 29
+    assert len(BAD) == 32
     assert len({b[0] for b in BAD}) == len(BAD)
 
 

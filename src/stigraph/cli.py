@@ -449,6 +449,37 @@ def queries_check() -> None:
     out.print(f"{len(catalog)} curated queries, all well-formed")
 
 
+@queries_app.command("precompute")
+def queries_precompute(
+    name: Annotated[list[str] | None, typer.Argument(help="Only these queries (default: every one marked).")] = None,
+) -> None:
+    """Write the answer tables of the queries marked 'precompute' for the current generation.
+
+    A load publishes every generation with its tables; this is for a store written before a
+    query was marked, or with STIGRAPH_PRECOMPUTE_ANSWERS=false."""
+    from stigraph.catalog.tables import TableInfo, materialise
+
+    catalog = _catalog()
+    names = set(name) if name else None
+    for n in sorted(names or []):
+        q = catalog.get(n)
+        if not q.precompute:
+            raise InputError(f"query {n!r} is not marked 'precompute'", context=_expected("a precomputed query"))
+    done: list[TableInfo] = []
+    with open_store(state.settings, write=True) as store:
+
+        def derive(answers: Path, open_scope: Any) -> None:
+            done.extend(materialise(catalog, open_scope, answers, names))
+
+        store.derive_current([derive])
+        generation = store.generation
+    table = Table("query", "scope", "rows", "seconds")
+    for info in done:
+        table.add_row(info.name, info.scope, f"{info.rows:,}", f"{info.seconds:.2f}")
+    out.print(table)
+    out.print(f"{len(done)} answer table(s) written for generation {generation}")
+
+
 @queries_app.command("docs")
 def queries_docs(
     output: Annotated[Path, typer.Option("--output", "-o", help="File to write.")] = Path("docs/queries.md"),

@@ -70,6 +70,10 @@ class Settings(BaseSettings):
         default=4096, ge=0, description="Address-space limit of a query worker (MiB, 0 = none); beyond it, it dies."
     )
     access_log: bool = Field(default=True, description="Write one JSON line per request to stderr.")
+    precompute_answers: bool = Field(
+        default=True,
+        description="Materialise the answers of curated queries marked 'precompute' when a generation is published.",
+    )
     answer_cache_mb: int = Field(
         default=64, ge=0, description="Memory for answers of curated queries, per store generation (0: no cache)."
     )

@@ -127,10 +127,12 @@ def _csv(v: Any) -> str:
     return str(v)
 
 
-def term_from_json(term: dict[str, str]) -> NamedNode | Literal:
-    """The inverse of ``sparql_json_term`` for IRIs and literals (how terms cross to a worker)."""
+def term_from_json(term: dict[str, str]) -> NamedNode | Literal | BlankNode:
+    """The inverse of ``sparql_json_term`` (how terms cross to a worker and sit in answer tables)."""
     if term.get("type") == "uri":
         return NamedNode(term["value"])
+    if term.get("type") == "bnode":
+        return BlankNode(term["value"])
     if term.get("type") == "literal":
         if "xml:lang" in term:
             return Literal(term["value"], language=term["xml:lang"])

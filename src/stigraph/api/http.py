@@ -25,7 +25,7 @@ CORS_READ = [
     (
         b"access-control-expose-headers",
         b"x-result-rows, x-result-truncated, x-result-limit, retry-after, link, "
-        b"x-total-count, x-page, x-page-size, x-page-count",
+        b"x-total-count, x-page, x-page-size, x-page-count, x-cache, x-answered-from",
     ),
 ]
 

@@ -20,6 +20,7 @@ from stigraph.catalog.binding import Bound, bind
 from stigraph.catalog.cache import Answer, AnswerCache
 from stigraph.catalog.catalog import Catalog
 from stigraph.catalog.model import MAX_PAGE_SIZE, SCOPE_ORDER, CuratedQuery
+from stigraph.catalog.tables import table_dir_name, table_filters
 from stigraph.errors import ErrorContext, ParameterError
 from stigraph.results import sparql_json_term
 from stigraph.sparql.lexer import check
@@ -110,7 +111,11 @@ class CuratedEndpoint:
                 status,
                 hit.body,
                 fmt.content_type,
-                [*headers, (b"x-cache", b"hit")],
+                [
+                    *headers,
+                    (b"x-cache", b"hit"),
+                    (b"x-answered-from", str(hit.meta.get("answered", "query")).encode()),
+                ],
                 head_only=req.method == "HEAD",
             )
             ex.log.update(cache="hit")
@@ -121,10 +126,23 @@ class CuratedEndpoint:
             "limit": size,
             "page_format": fmt.name,
         }
+        filters = table_filters(query, bound) if ex.principal.scope == query.scope else None
+        if filters is not None:  # the generation's answer table holds this answer (if it was written)
+            job["table"] = {
+                "dir": table_dir_name(query),
+                "filters": {v: sparql_json_term(t) for v, t in filters.items()},
+            }
 
         def on_head(meta: dict[str, Any]) -> tuple[int, list[tuple[bytes, bytes]]]:
             status, headers = self._page_head(query, bound, page, size, fmt, meta)
-            return status, [(b"content-type", fmt.content_type.encode()), *headers, (b"x-cache", b"miss")]
+            answered = str(meta.get("answered", "query")).encode()
+            ex.log.update(answered=meta.get("answered", "query"))
+            return status, [
+                (b"content-type", fmt.content_type.encode()),
+                *headers,
+                (b"x-cache", b"miss"),
+                (b"x-answered-from", answered),
+            ]
 
         def capture(meta: dict[str, Any], body: bytes) -> None:
             self.cache.put(int(meta.get("generation", -1)), key, Answer(meta, body))

@@ -52,6 +52,7 @@ class CuratedQuery:
     text: str
     structure: Structure
     dialect: str = "stigraph"  # or "grlc" when the header came from grlc
+    precompute: bool = False  # its widest answer is materialised at publish (catalog.tables)
 
     @property
     def form(self) -> str:

@@ -32,7 +32,7 @@ from stigraph.catalog.model import (
 from stigraph.catalog.structure import Structure, scan
 from stigraph.errors import CatalogError, ErrorContext
 
-HEADER_KEYS = frozenset({"summary", "description", "tags", "scope", "page_size", "parameters", "columns"})
+HEADER_KEYS = frozenset({"summary", "description", "tags", "scope", "page_size", "parameters", "columns", "precompute"})
 GRLC_KEYS = frozenset({"pagination", "enumerate", "defaults", "method", "endpoint_in_url"})
 GRLC_UNSUPPORTED = {
     "endpoint": "queries run on this service's own store",
@@ -197,6 +197,12 @@ def _build(
                 context=_at(rel, places[0].line),
             )
     columns = _columns(doc, rel, st)
+    precompute = _precompute(doc, rel, st)
+    if precompute and any(p.required for p in params.values()):
+        raise CatalogError(
+            "a precomputed query cannot have required parameters (its table is the answer without values)",
+            context=_at(rel, doc["precompute"].line, field="precompute"),
+        )
     return CuratedQuery(
         name=name,
         topic=topic if topic != "." else "",
@@ -211,7 +217,24 @@ def _build(
         text=text,
         structure=st,
         dialect="grlc" if grlc else "stigraph",
+        precompute=precompute,
     )
+
+
+def _precompute(doc: dict[str, _Node], rel: str, st: Structure) -> bool:
+    node = doc.get("precompute")
+    if node is None:
+        return False
+    if not isinstance(node.value, bool):
+        raise CatalogError(
+            "'precompute' must be true or false", context=_at(rel, node.line, field="precompute", expected="a boolean")
+        )
+    if node.value and st.form != "SELECT":
+        raise CatalogError(
+            "only a SELECT can be precomputed (its answer is kept as a table of rows)",
+            context=_at(rel, node.line, field="precompute"),
+        )
+    return node.value
 
 
 def _line(doc: dict[str, _Node], *keys: str) -> int:

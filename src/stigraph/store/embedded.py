@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import gc
 import shutil
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from itertools import chain
 from pathlib import Path
@@ -71,12 +71,18 @@ class _StoreWriter:
         return [g for g in self._store.named_graphs() if isinstance(g, NamedNode)]
 
 
+Deriver = Callable[[Path, Callable[[str], Store]], None]
+"""Computes data from a generation before it is published: called with the directory to write
+into and a function opening the store a scope reads (see :mod:`stigraph.catalog.tables`)."""
+
+
 class EmbeddedStore:
     """pyoxigraph on disk (or in memory) behind the :class:`GraphStore` interface."""
 
-    def __init__(self, settings: Settings, *, write: bool = False) -> None:
+    def __init__(self, settings: Settings, *, write: bool = False, derivers: list[Deriver] | None = None) -> None:
         self._settings = settings
         self._write = write
+        self.derivers: list[Deriver] = derivers or []
         self._gens: Generations | None = None
         self.janitor_report: JanitorReport | None = None
         if settings.in_memory:
@@ -228,6 +234,7 @@ class EmbeddedStore:
             if writer.loaded_bytes >= OPTIMIZE_AFTER_BYTES:
                 fork.optimize()
             self._build_snapshots(fork, number)
+            self._derive(fork, number)
         except BaseException:
             if writer is not None:
                 writer.release()
@@ -265,6 +272,34 @@ class EmbeddedStore:
         source = None  # type: ignore[assignment]
         snap = None  # type: ignore[assignment]
         gc.collect()
+
+    def _derive(self, fork: Store, number: int, derivers: list[Deriver] | None = None) -> None:
+        """Run the derivers on the generation about to be published, each scope's own store."""
+        assert self._gens is not None
+        gens = self._gens
+        opened: dict[str, Store] = {"all": fork}
+
+        def open_scope(scope: str) -> Store:
+            if scope not in opened:
+                opened[scope] = Store.read_only(str(gens.snapshot_path(number, scope)))
+            return opened[scope]
+
+        try:
+            for derive in self.derivers if derivers is None else derivers:
+                derive(gens.derived_path(number), open_scope)
+        finally:
+            opened.clear()
+            gc.collect()
+
+    def derive_current(self, derivers: list[Deriver] | None = None) -> None:
+        """Run the derivers again on the committed generation (a store written before they
+        existed, or with them turned off). Their output is a function of the generation, so
+        writing it after publish changes no answer; it only makes answers faster."""
+        if self._gens is None or self._generation == 0:
+            return
+        if not self._write:
+            raise StoreError("deriving data needs the store opened for writing (it holds the writer lock)")
+        self._derive(self._store, self._generation, derivers)
 
     def snapshots_missing(self) -> bool:
         """True when the committed generation predates per-scope snapshots."""
@@ -309,5 +344,13 @@ class EmbeddedStore:
 
 
 def open_store(settings: Settings, *, write: bool = False) -> EmbeddedStore:
-    """Open the configured backend (only the embedded one exists so far)."""
-    return EmbeddedStore(settings, write=write)
+    """Open the configured backend (only the embedded one exists so far).
+
+    A writer also gets the derivers the settings ask for, so that every way of writing (a load,
+    an update, the Graph Store Protocol, a restore) publishes its generation with them."""
+    derivers: list[Deriver] = []
+    if write and settings.precompute_answers and not settings.in_memory:
+        from stigraph.catalog.tables import answer_tables  # the catalogue builds on the store, not back
+
+        derivers.append(answer_tables(settings.queries_dir))
+    return EmbeddedStore(settings, write=write, derivers=derivers)

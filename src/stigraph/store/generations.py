@@ -13,6 +13,7 @@ Layout::
     <root>/generations/g000012/             (RocksDB directory, never written after publish)
     <root>/generations/g000012.public/      (snapshot holding only the public graphs)
     <root>/generations/g000012.partner/     (snapshot holding the public and partner graphs)
+    <root>/generations/g000012.answers/     (data derived from the generation: answer tables)
     <root>/writer.lock                      (flock held by the single writer process)
 """
 
@@ -74,10 +75,15 @@ class Generations:
         """Directory of the store a scope reads; ``all`` reads the generation itself."""
         return self.path(number) if scope == "all" else self.dir / f"g{number:06d}.{scope}"
 
+    def derived_path(self, number: int) -> Path:
+        """Directory of what is computed from a generation before it is published."""
+        return self.dir / f"g{number:06d}.answers"
+
     def remove(self, number: int) -> None:
-        """Delete a generation and its snapshots."""
+        """Delete a generation, its snapshots and what was derived from it."""
         for scope in SNAPSHOT_SCOPES:
             shutil.rmtree(self.snapshot_path(number, scope), ignore_errors=True)
+        shutil.rmtree(self.derived_path(number), ignore_errors=True)
         shutil.rmtree(self.path(number), ignore_errors=True)
 
     def existing(self) -> list[int]:

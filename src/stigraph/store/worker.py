@@ -40,11 +40,12 @@ from pyoxigraph import (
     serialize,
 )
 
+from stigraph.catalog.tables import open_table
 from stigraph.config import Settings
 from stigraph.errors import StigraphError, StoreLockedError
 from stigraph.formats import GRAPH_FORMATS, RESULT_FORMATS
 from stigraph.namespaces import PREFIXES
-from stigraph.results import cut_page, render, term_from_json
+from stigraph.results import Page, cut_page, render, term_from_json
 from stigraph.store import wire
 from stigraph.store.embedded import EmbeddedStore
 from stigraph.store.generations import Generations
@@ -273,19 +274,41 @@ class Worker:
     def job_page(self, job: dict[str, Any]) -> None:
         """One page of a curated SELECT, in the client's format, with the exact total."""
         store = self.snapshot(job["scope"])
-        kwargs: dict[str, Any] = {"use_default_graph_as_union": bool(job.get("union", True))}
-        if job.get("substitutions"):
-            kwargs["substitutions"] = _substitutions(job["substitutions"])
-        result = store.query(job["text"], **kwargs)
-        if not isinstance(result, QuerySolutions):
-            raise JobError(400, "query_error", "a paged query must be a SELECT")
-        columns = [v.value for v in result.variables]
-        page = cut_page(result, columns, int(job["offset"]), int(job["limit"]))
+        page = self._table_page(job)
+        answered = "table" if page is not None else "query"
+        if page is None:
+            kwargs: dict[str, Any] = {"use_default_graph_as_union": bool(job.get("union", True))}
+            if job.get("substitutions"):
+                kwargs["substitutions"] = _substitutions(job["substitutions"])
+            result = store.query(job["text"], **kwargs)
+            if not isinstance(result, QuerySolutions):
+                raise JobError(400, "query_error", "a paged query must be a SELECT")
+            columns = [v.value for v in result.variables]
+            page = cut_page(result, columns, int(job["offset"]), int(job["limit"]))
         out = _Sender(self.sock)
-        meta = {"kind": "page", "format": job["page_format"], "total": page.total, "rows": len(page.rows)}
+        meta = {
+            "kind": "page",
+            "format": job["page_format"],
+            "total": page.total,
+            "rows": len(page.rows),
+            "answered": answered,
+        }
         out.control(wire.HEAD, {**meta, "generation": self.generation, "truncated": False})
         out.write(render(page, job["page_format"]))
         out.finish(bytes=out.sent)
+
+    def _table_page(self, job: dict[str, Any]) -> Page | None:
+        """The page read from the generation's answer table, when the API found the request
+        answerable from one and the table exists (else None: the query runs)."""
+        spec = job.get("table")
+        if not spec:
+            return None
+        path = self.gens.derived_path(self.generation) / job["scope"] / spec["dir"]
+        table = open_table(str(path))
+        if table is None:
+            return None
+        filters = {name: term_from_json(term) for name, term in spec["filters"].items()}
+        return table.page(filters, int(job["offset"]), int(job["limit"]))
 
     def job_graph_get(self, job: dict[str, Any]) -> None:
         store = self.snapshot(job["scope"])

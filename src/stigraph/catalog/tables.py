@@ -1,0 +1,263 @@
+"""Answer tables: the full answers of the heaviest curated queries, computed when a snapshot is
+published, so that a question over a million researchers costs a page read, not a scan.
+
+A query whose header says ``precompute: true`` is run once per published generation, on the
+snapshot of its own scope, with no request values (optional parameters unbound: the widest
+answer). Its rows are written in the query's order beside the generation, with an index for
+every parameter that binds a projected variable by ``substitutions``. A request whose values
+only set such parameters is then answered from the table: binding a projected variable to a
+value selects exactly the rows whose column holds that value (tests check this against the
+live query for every precomputed query and example), so the page and the exact total are
+read from the index in time proportional to the page.
+
+Tables are keyed by generation and by a digest of the query text: after a load the new
+generation has new tables (or none, and the live query runs), and a changed query file never
+reads the table of its old text. Layout, one directory per query::
+
+    generations/g000012.answers/<scope>/<name>-<digest>/
+        meta.json        columns, total, index variables, seconds it took
+        rows.jsonl       one JSON array of encoded terms (or null) per row, in order
+        offsets.bin      int64 start of every row in rows.jsonl, then the file's length
+        by-<var>.bin     int64 row numbers grouped by the value of ?var
+        by-<var>.json    value (N-Triples) -> [first position in by-<var>.bin, count]
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import struct
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pyoxigraph import BlankNode, Literal, NamedNode, QuerySolutions, Store, Variable
+
+from stigraph.catalog.binding import Bound, Term, bind
+from stigraph.catalog.catalog import Catalog
+from stigraph.catalog.model import CuratedQuery
+from stigraph.errors import CatalogError, ErrorContext
+from stigraph.results import Page
+from stigraph.sparql.lexer import check
+
+_INT = struct.Struct("<q")
+_XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+
+
+def encode_term(term: Any) -> str | None:
+    """A term as one short string: ``<iri``, ``_id``, ``"text``, ``@lang text``, ``^datatype text``
+    (a third of SPARQL JSON's size; a table of a million rows is read a page at a time, but
+    written and stored whole)."""
+    if term is None:
+        return None
+    if isinstance(term, NamedNode):
+        return "<" + term.value
+    if isinstance(term, BlankNode):
+        return "_" + term.value
+    if term.language:
+        return f"@{term.language} {term.value}"
+    if term.datatype.value == _XSD_STRING:
+        return '"' + term.value
+    return f"^{term.datatype.value} {term.value}"
+
+
+def decode_term(text: str | None) -> Any:
+    if text is None:
+        return None
+    kind, rest = text[0], text[1:]
+    if kind == "<":
+        return NamedNode(rest)
+    if kind == "_":
+        return BlankNode(rest)
+    if kind == '"':
+        return Literal(rest)
+    tag, _, value = rest.partition(" ")
+    if kind == "@":
+        return Literal(value, language=tag)
+    return Literal(value, datatype=NamedNode(tag))
+
+
+@dataclass(frozen=True)
+class TableInfo:
+    name: str
+    scope: str
+    rows: int
+    seconds: float
+
+
+def table_dir_name(query: CuratedQuery) -> str:
+    digest = hashlib.sha256(query.text.encode()).hexdigest()[:12]
+    return f"{query.name}-{digest}"
+
+
+def indexed_variables(query: CuratedQuery) -> list[str]:
+    """Variables a request may filter the table on: single-valued parameters without a default
+    that bind a projected variable (the others change the query text or fix a value)."""
+    projected = set(query.output_columns())
+    return [
+        p.variable
+        for p in query.params.values()
+        if not p.many and not p.by_values and p.default is None and p.variable in projected
+    ]
+
+
+def table_filters(query: CuratedQuery, bound: Bound) -> dict[str, Term] | None:
+    """The column filters that turn the table into this request's answer, or None when the
+    request needs the live query (a list, a placeholder, a value other than a default)."""
+    if not query.precompute:
+        return None
+    base = bind(query, {})
+    if bound.text != base.text:
+        return None
+    extra = {v: t for v, t in bound.substitutions.items() if v not in base.substitutions}
+    if any(str(bound.substitutions.get(v)) != str(t) for v, t in base.substitutions.items()):
+        return None
+    if not set(extra) <= set(indexed_variables(query)):
+        return None
+    return extra
+
+
+def write_table(store: Store, query: CuratedQuery, target: Path) -> TableInfo:
+    """Compute the query's widest answer on ``store`` and write its table to ``target``."""
+    t0 = time.perf_counter()
+    bound = bind(query, {})
+    info = check(bound.text, max_bytes=1 << 24, max_depth=1000)
+    result = store.query(
+        bound.text,
+        substitutions={Variable(v): t for v, t in bound.substitutions.items()},
+        use_default_graph_as_union=not info.names_dataset,
+    )
+    if not isinstance(result, QuerySolutions):
+        raise CatalogError(
+            f"query {query.name!r} is precomputed but is not a SELECT", context=ErrorContext(file=query.file)
+        )
+    columns = [v.value for v in result.variables]
+    index_vars = [v for v in indexed_variables(query) if v in columns]
+    groups: dict[str, dict[str, list[int]]] = {v: {} for v in index_vars}
+    index_at = [(v, columns.index(v)) for v in index_vars]
+    tmp = target.with_name(target.name + ".tmp")
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir(parents=True)
+    n = 0
+    with (tmp / "rows.jsonl").open("wb") as rows, (tmp / "offsets.bin").open("wb") as offsets:
+        position = 0
+        for solution in result:
+            terms = [solution[c] for c in columns]
+            line = json.dumps([encode_term(t) for t in terms], ensure_ascii=False, separators=(",", ":")).encode()
+            line += b"\n"
+            offsets.write(_INT.pack(position))
+            rows.write(line)
+            position += len(line)
+            for v, at in index_at:
+                term = terms[at]
+                if term is not None:
+                    groups[v].setdefault(str(term), []).append(n)
+            n += 1
+        offsets.write(_INT.pack(position))
+    for v, by_value in groups.items():
+        directory: dict[str, list[int]] = {}
+        with (tmp / f"by-{v}.bin").open("wb") as out:
+            start = 0
+            for key, numbers in by_value.items():
+                out.write(struct.pack(f"<{len(numbers)}q", *numbers))
+                directory[key] = [start, len(numbers)]
+                start += len(numbers)
+        (tmp / f"by-{v}.json").write_text(json.dumps(directory, ensure_ascii=False), encoding="utf-8")
+    seconds = round(time.perf_counter() - t0, 3)
+    meta = {"name": query.name, "scope": query.scope, "columns": columns, "total": n, "index": index_vars}
+    (tmp / "meta.json").write_text(json.dumps({**meta, "seconds": seconds}), encoding="utf-8")
+    shutil.rmtree(target, ignore_errors=True)
+    os.replace(tmp, target)
+    return TableInfo(query.name, query.scope, n, seconds)
+
+
+def materialise(
+    catalog: Catalog, open_scope: Callable[[str], Store], answers: Path, only: set[str] | None = None
+) -> list[TableInfo]:
+    """Write the table of every precomputed query into ``answers`` (one generation's directory)."""
+    done = []
+    for query in catalog:
+        if query.precompute and (only is None or query.name in only):
+            done.append(write_table(open_scope(query.scope), query, answers / query.scope / table_dir_name(query)))
+    return done
+
+
+def answer_tables(queries_dir: Path) -> Callable[[Path, Callable[[str], Store]], None]:
+    """The store's deriver: the catalogue is read when a generation is published (a broken
+    catalogue fails the write with its file and line, like ``stigraph queries check``)."""
+
+    def derive(answers: Path, open_scope: Callable[[str], Store]) -> None:
+        from stigraph.catalog.catalog import load_catalog
+
+        catalog = load_catalog(queries_dir)
+        if any(q.precompute for q in catalog):
+            materialise(catalog, open_scope, answers)
+
+    return derive
+
+
+class Table:
+    """A written table, opened for reading pages (kept open per worker: see :func:`open_table`)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        meta = json.loads((path / "meta.json").read_text(encoding="utf-8"))
+        self.columns: list[str] = meta["columns"]
+        self.total: int = meta["total"]
+        self._index: dict[str, dict[str, list[int]]] = {}
+        for v in meta["index"]:
+            self._index[v] = json.loads((path / f"by-{v}.json").read_text(encoding="utf-8"))
+
+    def page(self, filters: Mapping[str, Term], offset: int, limit: int) -> Page:
+        if not filters:
+            return self._read(list(range(offset, min(offset + limit, self.total))), self.total)
+        selected: list[int] | None = None
+        for var, term in filters.items():
+            rows = self._rows_for(var, str(term))
+            selected = rows if selected is None else sorted(set(rows).intersection(selected))
+        assert selected is not None
+        return self._read(selected[offset : offset + limit], len(selected))
+
+    def _rows_for(self, var: str, key: str) -> list[int]:
+        if var not in self._index:
+            raise KeyError(var)
+        start, count = self._index[var].get(key, [0, 0])
+        if not count:
+            return []
+        with (self.path / f"by-{var}.bin").open("rb") as f:
+            f.seek(start * 8)
+            return list(struct.unpack(f"<{count}q", f.read(count * 8)))
+
+    def _read(self, numbers: list[int], total: int) -> Page:
+        rows: list[list[Any]] = []
+        if numbers:
+            with (self.path / "offsets.bin").open("rb") as offsets, (self.path / "rows.jsonl").open("rb") as data:
+                for n in numbers:
+                    offsets.seek(n * 8)
+                    start, end = struct.unpack("<2q", offsets.read(16))
+                    data.seek(start)
+                    line = json.loads(data.read(end - start))
+                    rows.append([decode_term(t) for t in line])
+        return Page(self.columns, rows, total)
+
+
+_OPEN: dict[str, Table] = {}
+
+
+def open_table(path: str) -> Table | None:
+    """The table at ``path``, or None when this generation has none (the live query runs).
+
+    Opened tables are kept (a worker reads the same few again and again); a missing one is
+    looked for again next time, since ``stigraph queries precompute`` may write it later."""
+    table = _OPEN.get(path)
+    if table is None:
+        if not (Path(path) / "meta.json").exists():
+            return None
+        if len(_OPEN) >= 64:
+            _OPEN.clear()
+        table = _OPEN[path] = Table(Path(path))
+    return table

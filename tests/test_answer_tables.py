@@ -1,0 +1,203 @@
+"""Answer tables (catalog.tables): a table answers exactly what the live query answers, for every
+precomputed query and value; it is written at every publish and never read for another
+generation or another query text; the API uses it only where it holds the answer."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import httpx
+import pytest
+from pyoxigraph import Store, Variable
+
+from stigraph.catalog.binding import bind
+from stigraph.catalog.catalog import load_catalog
+from stigraph.catalog.model import CuratedQuery
+from stigraph.catalog.tables import Table, indexed_variables, open_table, table_dir_name, table_filters
+from stigraph.results import cut_page
+from stigraph.sparql.lexer import check
+from stigraph.store.generations import Generations
+from tests.conftest import REPO, run_cli
+from tests.live import ADMIN, auth, start_server
+
+CATALOG = load_catalog(REPO / "queries")
+PRECOMPUTED = [q for q in CATALOG if q.precompute]
+
+
+def _table(store: Path, query: CuratedQuery) -> Table:
+    gens = Generations(store)
+    table = open_table(str(gens.derived_path(gens.current()) / query.scope / table_dir_name(query)))
+    assert table is not None, f"no table for {query.name} in generation {gens.current()}"
+    return table
+
+
+def _live(store: Path, query: CuratedQuery, given: dict[str, list[str]]) -> list[list[str]]:
+    gens = Generations(store)
+    snapshot = Store.read_only(str(gens.snapshot_path(gens.current(), query.scope)))
+    bound = bind(query, given)
+    info = check(bound.text, max_bytes=1 << 24, max_depth=1000)
+    result = snapshot.query(
+        bound.text,
+        substitutions={Variable(v): t for v, t in bound.substitutions.items()},
+        use_default_graph_as_union=not info.names_dataset,
+    )
+    columns = [v.value for v in result.variables]  # type: ignore[union-attr]
+    page = cut_page(result, columns, 0, 10**9)  # type: ignore[arg-type]
+    return [[str(t) for t in row] for row in page.rows]
+
+
+def _cases(store: Path) -> list[tuple[CuratedQuery, dict[str, list[str]]]]:
+    """For each precomputed query: no values, the example of every indexed parameter, and up to
+    three values of each indexed column that occur in the table (so that filters select rows)."""
+    cases: list[tuple[CuratedQuery, dict[str, list[str]]]] = []
+    for q in PRECOMPUTED:
+        cases.append((q, {}))
+        table = _table(store, q)
+        every = table.page({}, 0, 10**9)
+        for p in q.params.values():
+            if p.variable not in indexed_variables(q):
+                continue
+            values = {str(p.example)}
+            column = every.columns.index(p.variable)
+            seen = sorted({row[column].value for row in every.rows if row[column] is not None})
+            if p.type == "enum":  # the column holds the IRI an enum value names
+                names = {iri: name for name, iri in p.values.items()}
+                seen = [names[v] for v in seen if v in names]
+            values.update(seen[:3])
+            cases.extend((q, {p.name: [v]}) for v in sorted(values))
+    return cases
+
+
+def test_a_table_gives_the_rows_of_the_live_query_for_every_precomputed_query(curated_store: Path) -> None:
+    ran = filtered = 0
+    for q, given in _cases(curated_store):
+        bound = bind(q, given)
+        filters = table_filters(q, bound)
+        assert filters is not None, (q.name, given)
+        page = _table(curated_store, q).page(filters, 0, 10**9)
+        from_table = [[str(t) for t in row] for row in page.rows]
+        live = _live(curated_store, q, given)
+        assert from_table == live, (q.name, given)
+        assert page.total == len(live)
+        ran += 1
+        filtered += bool(given) and bool(live)
+    assert len(PRECOMPUTED) >= 15
+    assert ran == len(_cases(curated_store)) and ran >= len(PRECOMPUTED) + 10
+    assert filtered >= 5  # filters that selected rows, not only empty answers
+
+
+def test_pages_of_a_table_add_up_to_its_total(curated_store: Path) -> None:
+    q = CATALOG.get("find-researchers")
+    table = _table(curated_store, q)
+    assert table.total > 10
+    pages = [table.page({}, offset, 7) for offset in range(0, table.total + 7, 7)]
+    rows = [str(r) for p in pages for r in p.rows]
+    assert len(rows) == table.total == len(set(rows))
+    assert pages[-1].rows == [] and all(p.total == table.total for p in pages)
+    assert [str(r) for r in table.page({}, 0, table.total).rows] == rows
+
+
+def test_only_requests_the_table_holds_are_answered_from_it() -> None:
+    q = CATALOG.get("board-members")
+    assert table_filters(q, bind(q, {})) == {}
+    assert set(table_filters(q, bind(q, {"role": ["chair"]})) or {}) == {"role"}
+    pis = CATALOG.get("institutions-hosting-pis")
+    assert table_filters(pis, bind(pis, {})) == {}
+    # a list fills a VALUES placeholder: a different text, so the live query runs
+    assert table_filters(pis, bind(pis, {"country": ["https://w3id.org/stigraph/id/country/US"]})) is None
+    live_only = CATALOG.get("coauthors")
+    assert not live_only.precompute
+    assert table_filters(live_only, bind(live_only, {"person": ["https://example.org/p"]})) is None
+
+
+def _get(base: str, name: str, **kw: object) -> httpx.Response:
+    r = httpx.get(f"{base}/api/queries/{name}", timeout=60, **kw)  # type: ignore[arg-type]
+    assert r.status_code == 200, r.text
+    return r
+
+
+def test_the_api_answers_from_the_table_where_it_can_and_the_same_rows_either_way(
+    curated_store: Path, tmp_path: Path
+) -> None:
+    srv = start_server(curated_store, tmp_path / "serve.log", answer_cache_mb=0)
+    try:
+        plain = _get(srv.base, "find-researchers", params={"size": 5, "page": 2})
+        assert plain.headers["x-answered-from"] == "table"
+        assert plain.headers["x-cache"] == "miss"
+        # a caller of a wider scope sees more data than the public table holds: live
+        admin = _get(srv.base, "find-researchers", params={"size": 5}, headers=auth(ADMIN))
+        assert admin.headers["x-answered-from"] == "query"
+        # a value the table has no index for: live, and the same rows as a filter would give
+        named = _get(srv.base, "find-researchers", params={"name": "kimura"})
+        assert named.headers["x-answered-from"] == "query"
+        assert named.json() and all("kimura" in r["label"].lower() for r in named.json())
+        chair = _get(srv.base, "board-members", params={"role": "chair"})
+        every = _get(srv.base, "board-members")
+        assert chair.headers["x-answered-from"] == every.headers["x-answered-from"] == "table"
+        assert chair.json() == [r for r in every.json() if r["role"] == chair.json()[0]["role"]]
+        assert int(chair.headers["x-total-count"]) == len(chair.json()) < len(every.json())
+    finally:
+        srv.stop()
+
+
+def test_tables_are_written_at_every_publish_and_never_read_across_generations(
+    curated_store: Path, tmp_path: Path
+) -> None:
+    store = tmp_path / "store"
+    shutil.copytree(curated_store, store, symlinks=True)
+    catalog = tmp_path / "queries"
+    (catalog / "t").mkdir(parents=True)
+    (catalog / "t" / "researcher-count.rq").write_text(
+        "#+ summary: How many researchers\n"
+        "#+ precompute: true\n"
+        "PREFIX sg: <https://w3id.org/stigraph/ontology#>\n"
+        "SELECT (COUNT(DISTINCT ?p) AS ?n) WHERE { ?p a sg:Researcher }\n",
+        encoding="utf-8",
+    )
+    env = {"STIGRAPH_QUERIES_DIR": str(catalog)}
+    # the copied store predates this query: no table yet, so the live query answers
+    srv = start_server(store, tmp_path / "serve.log", queries_dir=str(catalog), answer_cache_mb=0)
+    try:
+        first = _get(srv.base, "researcher-count")
+        assert first.headers["x-answered-from"] == "query"
+        written = run_cli("queries", "precompute", store=store, env=env)
+        assert written.returncode == 0, written.stderr
+        assert "1 answer table(s)" in written.stdout
+        from_table = _get(srv.base, "researcher-count")
+        assert from_table.headers["x-answered-from"] == "table"
+        assert from_table.json() == first.json()
+        more = tmp_path / "more.csv"
+        sample = (REPO / "loaders" / "pi-list" / "sample.csv").read_text(encoding="utf-8")
+        more.write_text(sample.replace("sf-00", "zz-00"))  # people without an ORCID become new people
+        loaded = run_cli(
+            "load", str(more), "--source-id", "second-list",
+            "--mission", "https://w3id.org/stigraph/id/mission/Q84921893",
+            "--pilist", "https://w3id.org/stigraph/id/pilist/second",
+            store=store, env=env,
+        )  # fmt: skip
+        assert loaded.returncode == 0, loaded.stderr
+        after = _get(srv.base, "researcher-count")
+        assert after.headers["x-answered-from"] == "table"  # written when the load published
+        assert after.json()[0]["n"] > first.json()[0]["n"]
+    finally:
+        srv.stop()
+    # an edited query has another digest: it never reads the table of its old text
+    edited = load_catalog(catalog).get("researcher-count")
+    gens = Generations(store)
+    answers = gens.derived_path(gens.current()) / "public"
+    assert [p.name for p in answers.iterdir()] == [table_dir_name(edited)]
+    edited.text = edited.text.replace("COUNT(DISTINCT ?p)", "COUNT(?p)")
+    assert not (answers / table_dir_name(edited)).exists()
+
+
+def test_precompute_refuses_a_query_not_marked(curated_store: Path) -> None:
+    r = run_cli("queries", "precompute", "coauthors", store=curated_store)
+    assert r.returncode != 0
+    assert "not marked 'precompute'" in r.stderr and "Traceback" not in r.stderr
+
+
+@pytest.mark.parametrize("name", [q.name for q in PRECOMPUTED])
+def test_every_precomputed_query_has_its_table_in_the_served_store(curated_store: Path, name: str) -> None:
+    q = CATALOG.get(name)
+    assert _table(curated_store, q).columns == q.output_columns()
