@@ -72,7 +72,7 @@ class CuratedEndpoint:
                 raise ParameterError("a graph result is not paged", context=ErrorContext(field="page"))
             return await self._graph(ex, query, bound, fmt, receive, send)
         page, size = self._paging(query, req)
-        return await self._page(ex, query, bound, fmt, page, size, receive, send)
+        return await self._page(ex, query, bound, given, fmt, page, size, receive, send)
 
     # -- SELECT, one page --------------------------------------------------------------------
     def _paging(self, query: CuratedQuery, req: Any) -> tuple[int, int]:
@@ -93,6 +93,7 @@ class CuratedEndpoint:
         ex: Exchange,
         query: CuratedQuery,
         bound: Bound,
+        given: dict[str, list[str]],
         fmt: Format,
         page: int,
         size: int,
@@ -126,11 +127,11 @@ class CuratedEndpoint:
             "limit": size,
             "page_format": fmt.name,
         }
-        filters = table_filters(query, bound) if ex.principal.scope == query.scope else None
+        filters = table_filters(query, given) if ex.principal.scope == query.scope else None
         if filters is not None:  # the generation's answer table holds this answer (if it was written)
             job["table"] = {
                 "dir": table_dir_name(query),
-                "filters": {v: sparql_json_term(t) for v, t in filters.items()},
+                "filters": {v: [sparql_json_term(t) for t in terms] for v, terms in filters.items()},
             }
 
         def on_head(meta: dict[str, Any]) -> tuple[int, list[tuple[bytes, bytes]]]:

@@ -30,14 +30,14 @@ import os
 import shutil
 import struct
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from pyoxigraph import BlankNode, Literal, NamedNode, QuerySolutions, Store, Variable
 
-from stigraph.catalog.binding import Bound, Term, bind
+from stigraph.catalog.binding import Term, bind, parse_value
 from stigraph.catalog.catalog import Catalog
 from stigraph.catalog.model import CuratedQuery
 from stigraph.errors import CatalogError, ErrorContext
@@ -95,30 +95,28 @@ def table_dir_name(query: CuratedQuery) -> str:
 
 
 def indexed_variables(query: CuratedQuery) -> list[str]:
-    """Variables a request may filter the table on: single-valued parameters without a default
-    that bind a projected variable (the others change the query text or fix a value)."""
+    """Variables a request may filter the table on: parameters without a default that bind a
+    projected variable, by ``substitutions`` (one value) or by ``VALUES`` (a list). Either way
+    the live query keeps exactly the rows whose column holds one of the values."""
     projected = set(query.output_columns())
-    return [
-        p.variable
-        for p in query.params.values()
-        if not p.many and not p.by_values and p.default is None and p.variable in projected
-    ]
+    return [p.variable for p in query.params.values() if p.default is None and p.variable in projected]
 
 
-def table_filters(query: CuratedQuery, bound: Bound) -> dict[str, Term] | None:
-    """The column filters that turn the table into this request's answer, or None when the
-    request needs the live query (a list, a placeholder, a value other than a default)."""
+def table_filters(query: CuratedQuery, given: Mapping[str, Sequence[str]]) -> dict[str, list[Term]] | None:
+    """The column filters (variable -> accepted values) that turn the table into the answer to
+    ``given`` (already checked by :func:`bind`), or None when the request needs the live query:
+    a value of a parameter the table has no index for."""
     if not query.precompute:
         return None
-    base = bind(query, {})
-    if bound.text != base.text:
-        return None
-    extra = {v: t for v, t in bound.substitutions.items() if v not in base.substitutions}
-    if any(str(bound.substitutions.get(v)) != str(t) for v, t in base.substitutions.items()):
-        return None
-    if not set(extra) <= set(indexed_variables(query)):
-        return None
-    return extra
+    indexed = set(indexed_variables(query))
+    filters: dict[str, list[Term]] = {}
+    for name, raw in given.items():
+        p = query.params[name]
+        if p.variable not in indexed:
+            return None
+        if raw:
+            filters[p.variable] = [parse_value(p, v) for v in raw]
+    return filters
 
 
 def write_table(store: Store, query: CuratedQuery, target: Path) -> TableInfo:
@@ -212,15 +210,19 @@ class Table:
         for v in meta["index"]:
             self._index[v] = json.loads((path / f"by-{v}.json").read_text(encoding="utf-8"))
 
-    def page(self, filters: Mapping[str, Term], offset: int, limit: int) -> Page:
+    def page(self, filters: Mapping[str, Sequence[Term]], offset: int, limit: int) -> Page:
+        """Rows ``offset`` to ``offset + limit`` of the rows whose every filtered column holds
+        one of its values, in the table's (the query's) order, and how many there are."""
         if not filters:
             return self._read(list(range(offset, min(offset + limit, self.total))), self.total)
-        selected: list[int] | None = None
-        for var, term in filters.items():
-            rows = self._rows_for(var, str(term))
-            selected = rows if selected is None else sorted(set(rows).intersection(selected))
-        assert selected is not None
-        return self._read(selected[offset : offset + limit], len(selected))
+        selected: set[int] | None = None
+        for var, terms in filters.items():
+            rows: set[int] = set()
+            for key in {str(t) for t in terms}:
+                rows.update(self._rows_for(var, key))
+            selected = rows if selected is None else selected & rows
+        ordered = sorted(selected or ())
+        return self._read(ordered[offset : offset + limit], len(ordered))
 
     def _rows_for(self, var: str, key: str) -> list[int]:
         if var not in self._index:

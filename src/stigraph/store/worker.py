@@ -307,7 +307,7 @@ class Worker:
         table = open_table(str(path))
         if table is None:
             return None
-        filters = {name: term_from_json(term) for name, term in spec["filters"].items()}
+        filters = {name: [term_from_json(t) for t in terms] for name, terms in spec["filters"].items()}
         return table.page(filters, int(job["offset"]), int(job["limit"]))
 
     def job_graph_get(self, job: dict[str, Any]) -> None:
