@@ -70,6 +70,11 @@ class Settings(BaseSettings):
         default=4096, ge=0, description="Address-space limit of a query worker (MiB, 0 = none); beyond it, it dies."
     )
     access_log: bool = Field(default=True, description="Write one JSON line per request to stderr.")
+    staging_memory_mb: int = Field(
+        default=512,
+        ge=0,
+        description="Sources with more input than this are staged and validated on disk, not in memory.",
+    )
     precompute_answers: bool = Field(
         default=True,
         description="Materialise the answers of curated queries marked 'precompute' when a generation is published.",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import hashlib
 import re
 from dataclasses import dataclass
@@ -61,7 +62,7 @@ def read_input(path: Path) -> InputFile:
     if not data.strip():
         raise InputError("file is empty", context=ctx)
     try:
-        data.decode("utf-8")
+        _check_utf8(data)
     except UnicodeDecodeError as exc:
         line = data.count(b"\n", 0, exc.start) + 1
         raise InputError(
@@ -69,6 +70,20 @@ def read_input(path: Path) -> InputFile:
             context=ErrorContext(file=str(path), line=line, expected="UTF-8 text"),
         ) from None
     return InputFile(path=path, data=data, sha256=hashlib.sha256(data).hexdigest())
+
+
+def _check_utf8(data: bytes, chunk: int = 1 << 24) -> None:
+    """Decode in chunks, so a dump of gigabytes is checked without a decoded copy of it all;
+    a failure reports its offset in the whole file."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    view = memoryview(data)
+    for start in range(0, len(data), chunk):
+        pending = len(decoder.getstate()[0])  # bytes of a character cut by the previous chunk
+        try:
+            decoder.decode(view[start : start + chunk], final=start + chunk >= len(data))
+        except UnicodeDecodeError as exc:
+            at = start - pending + exc.start
+            raise UnicodeDecodeError("utf-8", data, at, at + 1, exc.reason) from None
 
 
 def rdf_format(path: Path, name: str | None = None) -> RdfFormat:

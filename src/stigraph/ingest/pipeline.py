@@ -7,6 +7,7 @@ source or the new one, never a mixture.
 
 from __future__ import annotations
 
+import tempfile
 import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -22,6 +23,7 @@ from stigraph.ingest.rdf_source import stage_rdf
 from stigraph.ingest.sources import SourceSpec
 from stigraph.ingest.visibility import RAW_GRAPH, route
 from stigraph.namespaces import PROV, SG, VISIBILITIES, Minter
+from stigraph.store.base import Writer
 from stigraph.store.embedded import EmbeddedStore
 from stigraph.store.staging import StagingArea
 from stigraph.validation import ValidationReport, Validator, Violation
@@ -80,7 +82,31 @@ class Pipeline:
             return LoadResult(spec.id, "unchanged", label, self.store.generation)
         record = LoadRecord.begin(self.minter)
         clock = _Clock()
-        staging = StagingArea()
+        staging = self._staging(files)
+        try:
+            return self._load_staged(spec, files, label, record, clock, staging)
+        finally:
+            staging.close()
+
+    def _staging(self, files: list[InputFile]) -> StagingArea:
+        """In memory, or on disk beside the store for inputs over ``staging_memory_mb``."""
+        size = sum(len(f.data) for f in files)
+        settings = self.store.settings
+        if size <= settings.staging_memory_mb * 1024 * 1024:
+            return StagingArea()
+        parent = Path(tempfile.gettempdir()) if settings.in_memory else settings.store_path / "staging"
+        parent.mkdir(parents=True, exist_ok=True)
+        return StagingArea(Path(tempfile.mkdtemp(prefix="load-", dir=parent)))
+
+    def _load_staged(
+        self,
+        spec: SourceSpec,
+        files: list[InputFile],
+        label: str,
+        record: LoadRecord,
+        clock: _Clock,
+        staging: StagingArea,
+    ) -> LoadResult:
         for file in files:
             mapped = self.stage_file(spec, file, staging)
             if staging.count(RAW_GRAPH) == 0:
@@ -106,9 +132,12 @@ class Pipeline:
                 if owner and owner[0] == spec.id:
                     w.clear_graph(g)
                     w.update(f"DELETE WHERE {{ GRAPH <{self.minter.meta_graph.value}> {{ <{g.value}> ?p ?o }} }}")
-            w.bulk_load(staging.serialize(RAW_GRAPH), RdfFormat.N_TRIPLES, to_graph=graphs["public"])
-            for v in ("partner", "restricted"):
-                w.bulk_load(staging.serialize(graphs[v]), RdfFormat.N_TRIPLES, to_graph=graphs[v])
+            for v, staged in (
+                ("public", RAW_GRAPH),
+                ("partner", graphs["partner"]),
+                ("restricted", graphs["restricted"]),
+            ):
+                self._transfer(staging, staged, w, graphs[v])
             w.extend(prov)
         clock.lap("commit")
         return LoadResult(
@@ -121,6 +150,20 @@ class Pipeline:
             load=record.iri.value,
             seconds=clock.laps,
         )
+
+    @staticmethod
+    def _transfer(staging: StagingArea, staged: NamedNode, w: Writer, graph: NamedNode) -> None:
+        """Move one staged graph into the new generation: as bytes when staged in memory, through
+        a scratch N-Triples file beside the staging directory when on disk."""
+        if staging.directory is None:
+            w.bulk_load(staging.serialize(staged), RdfFormat.N_TRIPLES, to_graph=graph)
+            return
+        scratch = staging.directory.with_name(staging.directory.name + ".nt")
+        try:
+            staging.dump_to(staged, scratch)
+            w.bulk_load_file(scratch, RdfFormat.N_TRIPLES, to_graph=graph)
+        finally:
+            scratch.unlink(missing_ok=True)
 
     def stage_file(self, spec: SourceSpec, file: InputFile, staging: StagingArea) -> _Mapped:
         if spec.kind == "rdf":

@@ -61,6 +61,13 @@ class _StoreWriter:
             self._store.bulk_load(data, format=fmt, to_graph=to_graph, base_iri=base_iri)
             self.loaded_bytes += len(data)
 
+    def bulk_load_file(self, path: Path, fmt: RdfFormat, *, to_graph: NamedNode | DefaultGraph | None = None) -> None:
+        """Bulk-load a file without reading it into memory first (the big sources)."""
+        size = path.stat().st_size
+        if size:
+            self._store.bulk_load(path=str(path), format=fmt, to_graph=to_graph)
+            self.loaded_bytes += size
+
     def extend(self, quads: Iterable[Quad]) -> None:
         self._store.extend(quads)
 
@@ -93,6 +100,8 @@ class EmbeddedStore:
         if write:
             self._gens.acquire_writer()
             try:
+                # a load that died left its on-disk staging area (the lock says none is running)
+                shutil.rmtree(settings.store_path / "staging", ignore_errors=True)
                 self.janitor_report = self._gens.janitor(settings.keep_generations)
             except Exception:
                 self._gens.release_writer()
@@ -116,6 +125,10 @@ class EmbeddedStore:
     def generation(self) -> int:
         """Increases with every commit; consumers rebuild derived indexes when it changes."""
         return self._generation
+
+    @property
+    def settings(self) -> Settings:
+        return self._settings
 
     @property
     def location(self) -> str:

@@ -1,8 +1,16 @@
-"""An in-memory staging area: where one source's quads wait for validation before a commit."""
+"""The staging area: where one source's quads wait for validation before a commit.
+
+In memory for the usual source; on disk (a scratch RocksDB directory, deleted afterwards) for a
+dump too big to hold twice in memory next to its input: a million-researcher source (4.6 GB of
+N-Triples) needed more than 24 GB staged in memory.
+"""
 
 from __future__ import annotations
 
+import gc
+import shutil
 from collections.abc import Iterable, Iterator
+from pathlib import Path
 from typing import Any
 
 from pyoxigraph import NamedNode, Quad, QuerySolutions, RdfFormat, Store
@@ -15,8 +23,16 @@ hierarchy); never committed."""
 
 
 class StagingArea:
-    def __init__(self) -> None:
+    def __init__(self, directory: Path | None = None) -> None:
+        self.directory = directory
+        self._store = Store(str(directory)) if directory is not None else Store()
+
+    def close(self) -> None:
+        """Drop the store and, on disk, its directory."""
         self._store = Store()
+        if self.directory is not None:
+            gc.collect()  # the RocksDB handle closes when the store object is freed
+            shutil.rmtree(self.directory, ignore_errors=True)
 
     def extend(self, quads: Iterable[Quad]) -> None:
         self._store.extend(quads)
@@ -69,3 +85,9 @@ class StagingArea:
         out = self._store.dump(format=RdfFormat.N_TRIPLES, from_graph=graph)
         assert out is not None
         return out
+
+    def dump_to(self, graph: NamedNode, path: Path) -> int:
+        """Write the graph's triples as N-Triples to ``path`` (streamed); its size in bytes."""
+        with path.open("wb") as out:
+            self._store.dump(out, format=RdfFormat.N_TRIPLES, from_graph=graph)
+        return path.stat().st_size
