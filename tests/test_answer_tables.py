@@ -205,3 +205,25 @@ def test_precompute_refuses_a_query_not_marked(curated_store: Path) -> None:
 def test_every_precomputed_query_has_its_table_in_the_served_store(curated_store: Path, name: str) -> None:
     q = CATALOG.get(name)
     assert _table(curated_store, q).columns == q.output_columns()
+
+
+def test_the_compact_term_encoding_round_trips_every_kind_of_term() -> None:
+    from pyoxigraph import BlankNode, Literal, NamedNode
+
+    from stigraph.catalog.tables import decode_term, encode_term
+
+    terms = [
+        NamedNode("https://w3id.org/stigraph/id/person/0000-0001-5109-3700"),
+        BlankNode("b0"),
+        Literal("plain text with spaces, \"quotes\" and\nnewlines"),
+        Literal(""),
+        Literal("東京", language="ja"),
+        Literal("Tokyo is big", language="en-GB"),
+        Literal("42", datatype=NamedNode("http://www.w3.org/2001/XMLSchema#integer")),
+        Literal("2024-01-01", datatype=NamedNode("http://www.w3.org/2001/XMLSchema#date")),
+        Literal("^ looks like a type", datatype=NamedNode("https://example.org/dt")),
+        None,
+    ]
+    for term in terms:
+        assert decode_term(encode_term(term)) == term, term
+    assert len(terms) == 10
