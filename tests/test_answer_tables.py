@@ -215,7 +215,7 @@ def test_the_compact_term_encoding_round_trips_every_kind_of_term() -> None:
     terms = [
         NamedNode("https://w3id.org/stigraph/id/person/0000-0001-5109-3700"),
         BlankNode("b0"),
-        Literal("plain text with spaces, \"quotes\" and\nnewlines"),
+        Literal('plain text with spaces, "quotes" and\nnewlines'),
         Literal(""),
         Literal("東京", language="ja"),
         Literal("Tokyo is big", language="en-GB"),

@@ -48,7 +48,8 @@ def test_failed_write_leaves_state_and_no_directory(settings: Settings) -> None:
         assert dump(store) == before
         assert store.generation == 1
         names = sorted(p.name for p in (settings.store_path / "generations").iterdir())
-        assert names == ["g000001", "g000001.partner", "g000001.public"]
+        # the committed generation, its snapshots and its answer tables; nothing of the failed one
+        assert names == ["g000001", "g000001.answers", "g000001.partner", "g000001.public"]
 
 
 def test_second_writer_fails_fast_with_pid(settings: Settings) -> None:
@@ -160,7 +161,8 @@ def test_each_generation_has_scope_snapshots_without_hidden_graphs(settings: Set
                 w.extend([Quad(s, p, Literal("more"), graphs["public"])])
     left = sorted(p.name for p in gens.dir.iterdir())
     last = gens.current()
-    assert left == [f"g{k:06d}{x}" for k in (last - 1, last) for x in ("", ".partner", ".public")]
+    # older generations went with their snapshots and their answer tables
+    assert left == [f"g{k:06d}{x}" for k in (last - 1, last) for x in ("", ".answers", ".partner", ".public")]
 
 
 def test_missing_snapshots_are_built_for_an_older_store(settings: Settings) -> None:
@@ -176,4 +178,9 @@ def test_missing_snapshots_are_built_for_an_older_store(settings: Settings) -> N
         assert store.ensure_snapshots() is True
         assert not store.snapshots_missing()
         assert store.ensure_snapshots() is False
-    assert sorted(p.name for p in gens.dir.iterdir()) == ["g000001", "g000001.partner", "g000001.public"]
+    assert sorted(p.name for p in gens.dir.iterdir()) == [
+        "g000001",
+        "g000001.answers",
+        "g000001.partner",
+        "g000001.public",
+    ]
