@@ -99,6 +99,21 @@ def run_cli(
     )
 
 
+def load_second_list(store: Path, tmp_path: Path, env: dict[str, str] | None = None) -> None:
+    """Load the PI-list sample again as another mission list whose people are new (their rows
+    lose the ORCID iDs that would make them the same people): a load that changes answers."""
+    more = tmp_path / "more.csv"
+    sample = (REPO / "loaders" / "pi-list" / "sample.csv").read_text(encoding="utf-8")
+    more.write_text(sample.replace("sf-00", "zz-00"), encoding="utf-8")
+    loaded = run_cli(
+        "load", str(more), "--source-id", "second-list",
+        "--mission", "https://w3id.org/stigraph/id/mission/Q84921893",
+        "--pilist", "https://w3id.org/stigraph/id/pilist/second",
+        store=store, env=env,
+    )  # fmt: skip
+    assert loaded.returncode == 0, loaded.stderr
+
+
 def build_served_store(settings: Settings) -> None:
     """The bundled graph plus the PI-list sample (public, partner and restricted people)."""
     from stigraph.bundle import read_bundle

@@ -18,7 +18,7 @@ from stigraph.catalog.tables import Table, indexed_variables, open_table, table_
 from stigraph.results import cut_page
 from stigraph.sparql.lexer import check
 from stigraph.store.generations import Generations
-from tests.conftest import REPO, run_cli
+from tests.conftest import REPO, load_second_list, run_cli
 from tests.live import ADMIN, auth, start_server
 
 CATALOG = load_catalog(REPO / "queries")
@@ -171,16 +171,7 @@ def test_tables_are_written_at_every_publish_and_never_read_across_generations(
         from_table = _get(srv.base, "researcher-count")
         assert from_table.headers["x-answered-from"] == "table"
         assert from_table.json() == first.json()
-        more = tmp_path / "more.csv"
-        sample = (REPO / "loaders" / "pi-list" / "sample.csv").read_text(encoding="utf-8")
-        more.write_text(sample.replace("sf-00", "zz-00"))  # people without an ORCID become new people
-        loaded = run_cli(
-            "load", str(more), "--source-id", "second-list",
-            "--mission", "https://w3id.org/stigraph/id/mission/Q84921893",
-            "--pilist", "https://w3id.org/stigraph/id/pilist/second",
-            store=store, env=env,
-        )  # fmt: skip
-        assert loaded.returncode == 0, loaded.stderr
+        load_second_list(store, tmp_path, env=env)
         after = _get(srv.base, "researcher-count")
         assert after.headers["x-answered-from"] == "table"  # written when the load published
         assert after.json()[0]["n"] > first.json()[0]["n"]

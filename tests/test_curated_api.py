@@ -17,7 +17,7 @@ import pytest
 
 from stigraph.catalog.catalog import load_catalog
 from stigraph.catalog.model import SCOPE_ORDER
-from tests.conftest import REPO, run_cli
+from tests.conftest import REPO, load_second_list, run_cli
 from tests.live import ADMIN, PARTNER, auth, start_server
 
 GOLDEN = REPO / "tests" / "golden" / "queries"
@@ -347,16 +347,7 @@ def test_a_cached_answer_is_never_stale_after_a_load(curated_store: Path, tmp_pa
         again = _get(srv, "researcher-count")
         assert (first.headers["x-cache"], again.headers["x-cache"]) == ("miss", "hit")
         assert first.json() == again.json()
-        more = tmp_path / "more.csv"
-        sample = (REPO / "loaders" / "pi-list" / "sample.csv").read_text(encoding="utf-8")
-        more.write_text(sample.replace("sf-00", "zz-00"))  # people without an ORCID become new people
-        loaded = run_cli(
-            "load", str(more), "--source-id", "second-list",
-            "--mission", "https://w3id.org/stigraph/id/mission/Q84921893",
-            "--pilist", "https://w3id.org/stigraph/id/pilist/second",
-            store=store,
-        )  # fmt: skip
-        assert loaded.returncode == 0, loaded.stderr
+        load_second_list(store, tmp_path)
         after = _get(srv, "researcher-count")
         assert after.headers["x-cache"] == "miss"
         assert after.json()[0]["n"] > first.json()[0]["n"]
