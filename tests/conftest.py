@@ -99,6 +99,23 @@ def run_cli(
     )
 
 
+def copy_with_count_query(curated_store: Path, tmp_path: Path, header: str = "") -> tuple[Path, Path]:
+    """A copy of the curated store (free to be loaded into) and a catalogue of one query that
+    counts researchers, so that a load visibly changes its answer. ``header``: extra ``#+`` lines."""
+    import shutil
+
+    store = tmp_path / "store"
+    shutil.copytree(curated_store, store, symlinks=True)
+    catalog = tmp_path / "queries"
+    (catalog / "t").mkdir(parents=True)
+    (catalog / "t" / "researcher-count.rq").write_text(
+        "#+ summary: How many researchers\n" + header + "PREFIX sg: <https://w3id.org/stigraph/ontology#>\n"
+        "SELECT (COUNT(DISTINCT ?p) AS ?n) WHERE { ?p a sg:Researcher }\n",
+        encoding="utf-8",
+    )
+    return store, catalog
+
+
 def load_second_list(store: Path, tmp_path: Path, env: dict[str, str] | None = None) -> None:
     """Load the PI-list sample again as another mission list whose people are new (their rows
     lose the ORCID iDs that would make them the same people): a load that changes answers."""

@@ -4,7 +4,6 @@ generation or another query text; the API uses it only where it holds the answer
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import httpx
@@ -18,7 +17,7 @@ from stigraph.catalog.tables import Table, indexed_variables, open_table, table_
 from stigraph.results import cut_page
 from stigraph.sparql.lexer import check
 from stigraph.store.generations import Generations
-from tests.conftest import REPO, load_second_list, run_cli
+from tests.conftest import REPO, copy_with_count_query, load_second_list, run_cli
 from tests.live import ADMIN, auth, start_server
 
 CATALOG = load_catalog(REPO / "queries")
@@ -74,7 +73,8 @@ def _cases(store: Path) -> list[tuple[CuratedQuery, dict[str, list[str]]]]:
 
 def test_a_table_gives_the_rows_of_the_live_query_for_every_precomputed_query(curated_store: Path) -> None:
     ran = filtered = 0
-    for q, given in _cases(curated_store):
+    cases = _cases(curated_store)
+    for q, given in cases:
         filters = table_filters(q, given)
         assert filters is not None, (q.name, given)
         page = _table(curated_store, q).page(filters, 0, 10**9)
@@ -85,7 +85,7 @@ def test_a_table_gives_the_rows_of_the_live_query_for_every_precomputed_query(cu
         ran += 1
         filtered += bool(given) and bool(live)
     assert len(PRECOMPUTED) >= 15
-    assert ran == len(_cases(curated_store)) and ran >= len(PRECOMPUTED) + 10
+    assert ran == len(cases) and ran >= len(PRECOMPUTED) + 10
     assert filtered >= 5  # filters that selected rows, not only empty answers
 
 
@@ -148,17 +148,7 @@ def test_the_api_answers_from_the_table_where_it_can_and_the_same_rows_either_wa
 def test_tables_are_written_at_every_publish_and_never_read_across_generations(
     curated_store: Path, tmp_path: Path
 ) -> None:
-    store = tmp_path / "store"
-    shutil.copytree(curated_store, store, symlinks=True)
-    catalog = tmp_path / "queries"
-    (catalog / "t").mkdir(parents=True)
-    (catalog / "t" / "researcher-count.rq").write_text(
-        "#+ summary: How many researchers\n"
-        "#+ precompute: true\n"
-        "PREFIX sg: <https://w3id.org/stigraph/ontology#>\n"
-        "SELECT (COUNT(DISTINCT ?p) AS ?n) WHERE { ?p a sg:Researcher }\n",
-        encoding="utf-8",
-    )
+    store, catalog = copy_with_count_query(curated_store, tmp_path, header="#+ precompute: true\n")
     env = {"STIGRAPH_QUERIES_DIR": str(catalog)}
     # the copied store predates this query: no table yet, so the live query answers
     srv = start_server(store, tmp_path / "serve.log", queries_dir=str(catalog), answer_cache_mb=0)

@@ -17,7 +17,7 @@ import pytest
 
 from stigraph.catalog.catalog import load_catalog
 from stigraph.catalog.model import SCOPE_ORDER
-from tests.conftest import REPO, load_second_list, run_cli
+from tests.conftest import REPO, copy_with_count_query, load_second_list, run_cli
 from tests.live import ADMIN, PARTNER, auth, start_server
 
 GOLDEN = REPO / "tests" / "golden" / "queries"
@@ -329,18 +329,7 @@ def _distinct_values(api: Any, q: Any, p: Any, base: list[tuple[str, str]]) -> l
 
 # -- cache ------------------------------------------------------------------------------------------
 def test_a_cached_answer_is_never_stale_after_a_load(curated_store: Path, tmp_path: Path) -> None:
-    import shutil
-
-    store = tmp_path / "store"
-    shutil.copytree(curated_store, store, symlinks=True)
-    catalog = tmp_path / "queries"
-    (catalog / "t").mkdir(parents=True)
-    (catalog / "t" / "researcher-count.rq").write_text(
-        "#+ summary: How many researchers\n"
-        "PREFIX sg: <https://w3id.org/stigraph/ontology#>\n"
-        "SELECT (COUNT(DISTINCT ?p) AS ?n) WHERE { ?p a sg:Researcher }\n",
-        encoding="utf-8",
-    )
+    store, catalog = copy_with_count_query(curated_store, tmp_path)
     srv = start_server(store, tmp_path / "serve.log", queries_dir=str(catalog))
     try:
         first = _get(srv, "researcher-count")
