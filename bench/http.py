@@ -370,6 +370,9 @@ def bench(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
         print("parity:", json.dumps(same), flush=True)
         if not all(p["same_counts"] for p in same.values()):
             raise SystemExit("the servers return different row counts; the comparison would not be fair")
+        health = httpx.get(bases["stigraph"] + "/healthz", timeout=10).json()
+        info["stigraph_worker_allocator"] = sorted({w["allocator"] for w in health["workers"]["detail"]})
+        print("stigraph workers' allocator:", info["stigraph_worker_allocator"], flush=True)
         single = {server: warm(base, urls[server]) for server, base in bases.items()}
         info["warm_pass_mean_s"] = {k: {q: round(v, 4) for q, v in d.items()} for k, d in single.items()}
         info["rss_mib_after_warmup"] = {s: round(sum(tree_rss(pid).values()) / 1024) for s, pid in up["pids"].items()}

@@ -36,6 +36,22 @@ def test_case_count() -> None:
     assert len(CASES) == 17
 
 
+def test_a_remembered_choice_is_the_same_choice() -> None:
+    """Choices are remembered per (table, Accept, format); the same header on another table,
+    or asked again, gives what a fresh negotiation gives, and a refusal is never remembered."""
+    from stigraph.api.negotiation import _choose
+
+    for _ in range(2):
+        for table, accept, param, expected in CASES:
+            assert choose(table, accept, param) is _choose(table, accept, param)
+            assert choose(table, accept, param).name == expected
+    assert choose(RESULTS, "application/json", None).name == "json"
+    assert choose(GRAPHS, "application/json", "jsonld").name == "jsonld"
+    for _ in range(2):
+        with pytest.raises(NotAcceptable):
+            choose(BOOLEAN, "text/csv", None)
+
+
 @pytest.mark.parametrize(
     ("table", "accept", "param"),
     [

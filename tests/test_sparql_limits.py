@@ -4,7 +4,9 @@ explicit result caps, per-client limits."""
 
 from __future__ import annotations
 
+import os
 import re
+import signal
 import socket
 import threading
 import time
@@ -13,6 +15,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.conftest import run_cli
 from tests.live import ADMIN, AUDITOR, PARTNER, auth, start_server
 
 RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
@@ -210,6 +213,36 @@ def test_a_query_that_kills_the_engine_is_contained(served_store: Path, tmp_path
         assert _metric(srv, "stigraph_worker_restarts_total") >= 1
     finally:
         srv.stop()
+
+
+def test_workers_that_die_while_idle_are_replaced_without_failing_a_request(served_store: Path, tmp_path: Path) -> None:
+    """A worker killed from outside between requests (the OOM killer, an operator) costs no
+    request a 503: the next request skips it and a replacement is started. This server's
+    workers run with the C library's malloc (STIGRAPH_WORKER_ALLOCATOR=system)."""
+    srv = start_server(served_store, tmp_path / "serve.log", worker_allocator="system")
+    try:
+        detail = srv.health()["workers"]["detail"]
+        assert [w["allocator"] for w in detail] == ["system", "system"]
+        dead = {w["pid"] for w in detail}
+        for pid in dead:
+            os.kill(pid, signal.SIGKILL)
+        time.sleep(0.5)
+        statuses = [httpx.get(srv.sparql, params={"query": CHEAP}, timeout=30).status_code for _ in range(6)]
+        assert statuses == [200] * 6
+        assert _wait_until(lambda: srv.health()["workers"]["alive"] == 2)
+        assert not dead & {w["pid"] for w in srv.health()["workers"]["detail"]}
+        assert _metric(srv, "stigraph_worker_restarts_total") >= 2
+    finally:
+        srv.stop()
+
+
+def test_a_missing_allocator_library_is_refused_at_start(served_store: Path, tmp_path: Path) -> None:
+    done = run_cli(
+        "serve", "--port", "0", store=served_store, env={"STIGRAPH_WORKER_ALLOCATOR": str(tmp_path / "nope.so")}
+    )
+    assert done.returncode != 0
+    assert "STIGRAPH_WORKER_ALLOCATOR" in done.stderr and "nope.so" in done.stderr
+    assert "Traceback" not in done.stderr
 
 
 class _Listener:

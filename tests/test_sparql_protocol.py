@@ -150,6 +150,8 @@ def test_healthz(server) -> None:
     assert h["store"]["open"] is True and h["store"]["generation"] > 0
     assert h["store"]["snapshot_age_seconds"] >= 0
     assert h["workers"]["alive"] == h["workers"]["configured"] == 2
+    # the workers preload jemalloc (make test installs it; docs/performance.md says why)
+    assert [w["allocator"] for w in h["workers"]["detail"]] == ["jemalloc", "jemalloc"]
 
 
 def test_metrics_and_access_log_hold_no_personal_data(server) -> None:

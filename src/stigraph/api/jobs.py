@@ -24,6 +24,8 @@ from stigraph.store.pool import PoolBusy, WorkerGone, WorkerHandle, WorkerPool
 # the pool (a browser that cancels, a load generator closing its connections); a runaway one
 # is killed a moment later.
 DISCONNECT_GRACE = 0.25
+# A job starts listening for its client going away after this many seconds.
+WATCH_AFTER = 0.02
 
 
 class ResponseAborted(Exception):
@@ -74,7 +76,15 @@ async def run_job(
                     grace = loop.call_later(DISCONNECT_GRACE, pool.kill, worker, "disconnect")
                 return
 
-    watcher = asyncio.ensure_future(watch_disconnect())
+    # Most answers are done within a millisecond: the watcher (a task of its own) starts only
+    # once a job has run for a moment, so a quick one costs no task and no extra loop turn.
+    watcher: asyncio.Future[None] | None = None
+
+    def start_watching() -> None:
+        nonlocal watcher
+        watcher = asyncio.ensure_future(watch_disconnect())
+
+    watch_timer = loop.call_later(WATCH_AFTER, start_watching)
     started = False
     failure: dict[str, Any] | None = None
     try:
@@ -158,9 +168,11 @@ async def run_job(
         done = True
         if gone:  # the answer, if any, went nowhere
             outcome.status = 499
-        watcher.cancel()
-        with contextlib.suppress(asyncio.CancelledError, Exception):
-            await watcher
+        watch_timer.cancel()
+        if watcher is not None:
+            watcher.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await watcher
     if failure is not None:
         headers = [(b"retry-after", b"1")] if failure["status"] == 503 else []
         raise HttpError(failure["status"], failure["code"], failure["message"], headers=headers)

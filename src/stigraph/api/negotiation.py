@@ -83,8 +83,27 @@ def _quality(media_type: str, accept: list[tuple[str, float, int]]) -> tuple[flo
     return best if best[1] >= 0 else (0.0, -1, 0)
 
 
+_CHOSEN: dict[tuple[int, str | None, str | None], Format] = {}
+_CHOSEN_MAX = 1024
+
+
 def choose(table: tuple[Format, ...], accept_header: str | None, format_param: str | None) -> Format:
-    """The format to answer in, or NotAcceptable listing what the table offers."""
+    """The format to answer in, or NotAcceptable listing what the table offers.
+
+    Clients send the same few Accept headers over and over: a choice made once is remembered
+    (the tables are module constants, so their identity is a stable key).
+    """
+    key = (id(table), accept_header, format_param)
+    found = _CHOSEN.get(key)
+    if found is None:
+        found = _choose(table, accept_header, format_param)
+        if len(_CHOSEN) >= _CHOSEN_MAX:
+            _CHOSEN.clear()
+        _CHOSEN[key] = found
+    return found
+
+
+def _choose(table: tuple[Format, ...], accept_header: str | None, format_param: str | None) -> Format:
     offered = ", ".join(f.media_type for f in table)
     if format_param:
         wanted = format_param.strip().lower()

@@ -24,6 +24,7 @@ import resource
 import signal
 import socket
 import time
+from pathlib import Path
 from typing import Any
 
 from pyoxigraph import (
@@ -152,6 +153,15 @@ def isolate_network() -> bool:
         return libc.unshare(_CLONE_NEWNET) == 0
     except (OSError, AttributeError):
         return False
+
+
+def allocator_in_use() -> str:
+    """Which malloc this process runs with, read from its own memory map."""
+    try:
+        maps = Path("/proc/self/maps").read_text()
+    except OSError:
+        return "unknown"
+    return next((name for name in ("jemalloc", "mimalloc", "tcmalloc") if f"lib{name}" in maps), "system")
 
 
 class Worker:
@@ -398,5 +408,6 @@ def worker_main(sock: socket.socket, settings_json: str) -> None:
         with contextlib.suppress(ValueError, OSError):
             resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
     isolated = isolate_network()
-    sock.sendall(wire.encode_json(wire.HEAD, {"kind": "ready", "pid": os.getpid(), "network_isolated": isolated}))
+    hello = {"kind": "ready", "pid": os.getpid(), "network_isolated": isolated, "allocator": allocator_in_use()}
+    sock.sendall(wire.encode_json(wire.HEAD, hello))
     Worker(sock, settings).run()
