@@ -109,7 +109,9 @@ def _spec_for(
 @app.command()
 def load(
     source: Annotated[Path, typer.Argument(help="A data file, or a source.yml describing one.")],
-    kind: Annotated[SourceKind | None, typer.Option(help="rdf or pi-list (default: from extension).")] = None,
+    kind: Annotated[
+        SourceKind | None, typer.Option(help="rdf, pi-list or ror (default: .csv is pi-list, else rdf).")
+    ] = None,
     source_id: Annotated[str | None, typer.Option("--source-id", help="Source id (its graphs are replaced).")] = None,
     fmt: Annotated[str | None, typer.Option("--format", help="RDF format when the extension does not tell.")] = None,
     mission: Annotated[str | None, typer.Option(help="pi-list: IRI of the publishing mission.")] = None,
@@ -152,7 +154,7 @@ def load_bundle(
 @app.command()
 def validate(
     file: Annotated[Path | None, typer.Argument(help="File to validate; the whole store if omitted.")] = None,
-    kind: Annotated[SourceKind | None, typer.Option(help="rdf or pi-list.")] = None,
+    kind: Annotated[SourceKind | None, typer.Option(help="rdf, pi-list or ror.")] = None,
     mission: Annotated[str | None, typer.Option(help="pi-list: mission IRI.")] = None,
     pilist: Annotated[str | None, typer.Option(help="pi-list: list IRI.")] = None,
     output: Annotated[str, typer.Option("--format", help="text or json.")] = "text",

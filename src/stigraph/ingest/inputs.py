@@ -51,8 +51,9 @@ class InputFile:
         return self.data.count(b"\n", 0, offset) + 1
 
 
-def read_input(path: Path) -> InputFile:
-    """Read a whole input file, refusing missing, empty and non-UTF-8 files."""
+def read_input(path: Path, *, binary: bool = False) -> InputFile:
+    """Read a whole input file, refusing missing, empty and (unless ``binary``: a zip whose
+    members the loader decodes itself) non-UTF-8 files."""
     ctx = ErrorContext(file=str(path))
     if not path.exists():
         raise InputError("file does not exist", context=ctx)
@@ -62,7 +63,8 @@ def read_input(path: Path) -> InputFile:
     if not data.strip():
         raise InputError("file is empty", context=ctx)
     try:
-        _check_utf8(data)
+        if not binary:
+            _check_utf8(data)
     except UnicodeDecodeError as exc:
         line = data.count(b"\n", 0, exc.start) + 1
         raise InputError(

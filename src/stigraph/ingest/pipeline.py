@@ -20,6 +20,7 @@ from stigraph.ingest.inputs import InputFile, rdf_format, read_input
 from stigraph.ingest.pi_list import map_pi_list
 from stigraph.ingest.provenance import LoadRecord, input_digest
 from stigraph.ingest.rdf_source import stage_rdf
+from stigraph.ingest.ror import MappedRecords, map_ror
 from stigraph.ingest.sources import SourceSpec
 from stigraph.ingest.visibility import RAW_GRAPH, route
 from stigraph.namespaces import PROV, SG, VISIBILITIES, Minter
@@ -59,8 +60,9 @@ class _Clock:
 
 @dataclass
 class _Mapped:
-    lines: dict[str, int] = field(default_factory=dict)
-    columns: dict[str, str] = field(default_factory=dict)
+    lines: dict[str, int] = field(default_factory=dict)  # node IRI -> input line (CSV)
+    columns: dict[str, str] = field(default_factory=dict)  # property IRI -> input column (CSV)
+    records: dict[str, str] = field(default_factory=dict)  # node IRI -> input record (JSON)
 
 
 class Pipeline:
@@ -76,7 +78,7 @@ class Pipeline:
             raise InputError("no input file given", context=ErrorContext(source=spec.id))
         if spec.kind == "pi-list" and len(paths) != 1:
             raise InputError("a pi-list source is one CSV file", context=ErrorContext(source=spec.id))
-        files = [read_input(p) for p in paths]
+        files = [read_input(p, binary=spec.kind == "ror" and p.suffix.lower() == ".zip") for p in paths]
         label = ", ".join(str(p) for p in paths)
         if self._unchanged(spec, files):
             return LoadResult(spec.id, "unchanged", label, self.store.generation)
@@ -169,6 +171,10 @@ class Pipeline:
         if spec.kind == "rdf":
             stage_rdf(file, rdf_format(file.path, spec.format), staging, self.minter, spec.id)
             return _Mapped()
+        if spec.kind == "ror":
+            records = MappedRecords()
+            staging.extend(map_ror(file, self.minter, records))
+            return _Mapped(records=records.records)
         mapped = map_pi_list(file, spec, self.minter)
         staging.extend(mapped.quads)
         return _Mapped(lines=mapped.lines, columns=mapped.columns)
@@ -226,7 +232,7 @@ def _validation_error(report: ValidationReport, file: InputFile | None, mapped: 
         line=first.line,
         field=mapped.columns.get(first.path or "") or first.path,
         shape=first.shape,
-        record=first.focus,
+        record=first.record or first.focus,
     )
     return ValidationFailed(
         f"{len(located)} SHACL violation(s); first: {first.message}"
@@ -239,4 +245,4 @@ def _validation_error(report: ValidationReport, file: InputFile | None, mapped: 
 def _locate(v: Violation, file: InputFile | None, mapped: _Mapped) -> Violation:
     if file is None:
         return v
-    return replace(v, file=str(file.path), line=mapped.lines.get(v.focus))
+    return replace(v, file=str(file.path), line=mapped.lines.get(v.focus), record=mapped.records.get(v.focus))

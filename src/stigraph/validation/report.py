@@ -17,12 +17,15 @@ class Violation:
     severity: str = "Violation"
     file: str | None = None
     line: int | None = None
+    record: str | None = None  # the input record the focus node came from (JSON sources)
 
     def as_dict(self) -> dict[str, Any]:
         return {k: v for k, v in asdict(self).items() if v is not None}
 
     def describe(self) -> str:
         where = f"{self.file}:{self.line}: " if self.file and self.line else ""
+        if self.file and self.record:
+            where = f"{self.file}, {self.record}: "
         path = f" {self.path}" if self.path else ""
         value = f" (value {self.value})" if self.value is not None else ""
         return f"{where}<{self.focus}>{path}: {self.message}{value} [{self.shape}]"

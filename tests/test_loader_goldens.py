@@ -1,0 +1,68 @@
+"""Every loader folder's sample loads, validates and gives exactly its golden expected.ttl
+(graph isomorphism over all the source's graphs), on a store holding the vocabularies and seed."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from pyoxigraph import NamedNode, RdfFormat, parse
+from rdflib import Graph, Literal, URIRef
+from rdflib.compare import graph_diff, isomorphic
+
+from stigraph.ingest.pipeline import Pipeline
+from stigraph.ingest.sources import load_spec
+
+from .conftest import REPO
+
+LOADERS = sorted(p.parent for p in (REPO / "loaders").glob("*/source.yml"))
+XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+
+
+def _term(t):
+    if isinstance(t, NamedNode):
+        return URIRef(t.value)
+    if t.language:
+        return Literal(t.value, lang=t.language)
+    return Literal(t.value, datatype=URIRef(t.datatype.value))
+
+
+def _explicit_strings(graph: Graph) -> Graph:
+    """RDF 1.1: "x" and "x"^^xsd:string are the same literal; rdflib keeps them apart."""
+    out = Graph()
+    for s, p, o in graph:
+        if isinstance(o, Literal) and o.language is None and o.datatype is None:
+            o = Literal(str(o), datatype=URIRef(XSD_STRING))
+        out.add((s, p, o))
+    return out
+
+
+def test_every_loader_has_a_sample_and_a_golden() -> None:
+    assert [p.name for p in LOADERS] == ["pi-list", "ror"]
+    for folder in LOADERS:
+        assert (folder / "expected.ttl").is_file(), folder
+
+
+@pytest.mark.parametrize("folder", LOADERS, ids=lambda p: p.name)
+def test_sample_gives_the_golden_graph(folder: Path, vocab_pipeline: Pipeline) -> None:
+    spec = load_spec(folder / "source.yml")
+    result = vocab_pipeline.load(spec)
+    assert result.status == "loaded"
+    loaded = Graph()
+    for visibility in ("public", "partner", "restricted"):
+        graph = NamedNode(f"https://w3id.org/stigraph/graph/{spec.id}/{visibility}")
+        for q in vocab_pipeline.store.quads(graph):
+            loaded.add((_term(q.subject), _term(q.predicate), _term(q.object)))
+    expected = _explicit_strings(Graph().parse(folder / "expected.ttl"))
+    if not isomorphic(loaded, expected):
+        _, only_loaded, only_expected = graph_diff(loaded, expected)
+        pytest.fail(
+            f"{folder.name}: {len(only_loaded)} triples only in the load, {len(only_expected)} only in expected.ttl:\n"
+            + "\n".join(sorted(f"+ {t}" for t in only_loaded)[:10] + sorted(f"- {t}" for t in only_expected)[:10])
+        )
+    assert len(loaded) == len(expected) > 100
+
+
+@pytest.mark.parametrize("folder", LOADERS, ids=lambda p: p.name)
+def test_golden_parses_with_pyoxigraph_too(folder: Path) -> None:
+    assert sum(1 for _ in parse(path=str(folder / "expected.ttl"), format=RdfFormat.TURTLE)) > 100
