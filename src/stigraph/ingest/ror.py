@@ -68,36 +68,36 @@ _WIKIDATA = re.compile(r"^Q[1-9][0-9]*$")
 class MappedRecords:
     """What the pipeline needs besides the quads: where each node came from, for errors."""
 
-    records: dict[str, str] = field(default_factory=dict)  # node IRI -> "record N (ROR id)"
+    records: dict[str, str] = field(default_factory=dict)  # node IRI -> "N (ROR id)": its record
     count: int = 0
 
 
-def read_records(file: InputFile) -> Iterator[tuple[str, Any]]:
-    """(where, record) for every record of the input, in order; ``where`` names the record for
-    errors ("record 12" or "dump.zip:v1.67-ror-data.json record 12")."""
+def read_records(file: InputFile) -> Iterator[tuple[str, int, Any]]:
+    """(file label, position, record) for every record of the input, in order; the label is the
+    file, or ``dump.zip:member.json`` for the dump, so an error points into the right file."""
     if file.path.suffix.lower() == ".zip":
         yield from _zip_records(file)
         return
+    label = str(file.path)
     try:
         data = json.loads(file.data)
     except json.JSONDecodeError as exc:
         raise InputError(
             f"not valid JSON: {exc.msg}",
-            context=ErrorContext(file=str(file.path), line=exc.lineno, expected="a ROR record or an array of them"),
+            context=ErrorContext(file=label, line=exc.lineno, expected="a ROR record or an array of them"),
         ) from None
     if isinstance(data, dict):
-        yield "record 1", data
+        yield label, 1, data
     elif isinstance(data, list):
         for i, record in enumerate(data, 1):
-            yield f"record {i}", record
+            yield label, i, record
     else:
         raise InputError(
-            "a ROR input is a JSON object (one record) or an array of records",
-            context=ErrorContext(file=str(file.path), line=1),
+            "a ROR input is a JSON object (one record) or an array of records", context=ErrorContext(file=label, line=1)
         )
 
 
-def _zip_records(file: InputFile) -> Iterator[tuple[str, Any]]:
+def _zip_records(file: InputFile) -> Iterator[tuple[str, int, Any]]:
     import ijson
 
     try:
@@ -113,38 +113,37 @@ def _zip_records(file: InputFile) -> Iterator[tuple[str, Any]]:
             f"expected one JSON file of ROR v2 records in the zip, found {len(chosen)}: {', '.join(chosen) or 'none'}",
             context=ErrorContext(file=str(file.path)),
         )
-    name = chosen[0]
+    label = f"{file.path}:{chosen[0]}"
     i = 0
     try:
-        with archive.open(name) as stream:
+        with archive.open(chosen[0]) as stream:
             for i, record in enumerate(ijson.items(stream, "item", use_float=True), 1):
-                yield f"{name} record {i}", record
+                yield label, i, record
     except ijson.JSONError as exc:
         raise InputError(
             f"broken JSON after record {i}: {exc}",
-            context=ErrorContext(file=f"{file.path}:{name}", record=str(i + 1), expected="a JSON array of ROR records"),
+            context=ErrorContext(file=label, record=str(i + 1), expected="a JSON array of ROR records"),
         ) from None
     except (zipfile.BadZipFile, EOFError, OSError) as exc:
         raise InputError(
-            f"the zip member is damaged after record {i}: {exc}", context=ErrorContext(file=f"{file.path}:{name}")
+            f"the zip member is damaged after record {i}: {exc}", context=ErrorContext(file=label)
         ) from None
     if i == 0:
-        raise InputError(f"{name} holds no records", context=ErrorContext(file=str(file.path)))
+        raise InputError(f"{chosen[0]} holds no records", context=ErrorContext(file=str(file.path)))
 
 
 class _Record:
     """One record's checks: every failure names the record, its id and the field."""
 
-    def __init__(self, file: InputFile, where: str, raw: Any) -> None:
-        self.file = file
-        self.where = where
+    def __init__(self, label: str, position: int, raw: Any) -> None:
+        self.label = label
         self.raw = raw
         self.id = raw.get("id") if isinstance(raw, dict) else None
+        self.where = f"{position} ({self.id})" if isinstance(self.id, str) else str(position)
 
     def fail(self, field: str, message: str, expected: str) -> MappingError:
-        record = f"{self.where} ({self.id})" if isinstance(self.id, str) else self.where
         return MappingError(
-            message, context=ErrorContext(file=str(self.file.path), record=record, field=field, expected=expected)
+            message, context=ErrorContext(file=self.label, record=self.where, field=field, expected=expected)
         )
 
     def list_of(self, key: str, kind: type, expected: str, *, required: bool = False) -> list[Any]:
@@ -166,8 +165,8 @@ def map_ror(file: InputFile, minter: Minter, mapped: MappedRecords) -> Iterator[
     """The quads of every record of ``file``; ``mapped`` learns where each node came from."""
     described: set[str] = set()
     stubs: dict[str, tuple[str, str]] = {}  # ROR id -> (name, where) of targets seen so far
-    for where, raw in read_records(file):
-        record = _Record(file, where, raw)
+    for label, position, raw in read_records(file):
+        record = _Record(label, position, raw)
         if not isinstance(raw, dict):
             raise record.fail("(record)", f"a record is a JSON object, not {type(raw).__name__}", "a ROR v2 record")
         yield from _map_record(record, minter, mapped, stubs)
@@ -194,7 +193,7 @@ def _map_record(
     if match is None:
         raise record.fail("id", f"id {ror_id!r}", "https://ror.org/ followed by a 9-character ROR id, e.g. 057zh3y96")
     org = minter.entity("org", match.group(1))
-    mapped.records[org.value] = f"{record.where} ({ror_id})"
+    mapped.records[org.value] = record.where
 
     def t(s: NamedNode, p: str, o: NamedNode | Literal) -> Quad:
         return Quad(s, NamedNode(p), o, RAW_GRAPH)

@@ -25,7 +25,7 @@ class Violation:
     def describe(self) -> str:
         where = f"{self.file}:{self.line}: " if self.file and self.line else ""
         if self.file and self.record:
-            where = f"{self.file}, {self.record}: "
+            where = f"{self.file}, record {self.record}: "
         path = f" {self.path}" if self.path else ""
         value = f" (value {self.value})" if self.value is not None else ""
         return f"{where}<{self.focus}>{path}: {self.message}{value} [{self.shape}]"
