@@ -110,7 +110,7 @@ def _spec_for(
 def load(
     source: Annotated[Path, typer.Argument(help="A data file, or a source.yml describing one.")],
     kind: Annotated[
-        SourceKind | None, typer.Option(help="rdf, pi-list or ror (default: .csv is pi-list, else rdf).")
+        SourceKind | None, typer.Option(help="rdf, pi-list, ror, wikidata-missions (default: .csv pi-list, else rdf).")
     ] = None,
     source_id: Annotated[str | None, typer.Option("--source-id", help="Source id (its graphs are replaced).")] = None,
     fmt: Annotated[str | None, typer.Option("--format", help="RDF format when the extension does not tell.")] = None,
@@ -135,6 +135,10 @@ def _print_load(result: dict[str, Any]) -> None:
         f"[green]loaded[/]  {result['source']}: {counts} triples "
         f"({result['checks']} checks, generation {result['generation']})"
     )
+    if result.get("skipped"):
+        total = sum(result["skipped"].values())
+        reasons = "; ".join(f"{n} × {why}" for why, n in sorted(result["skipped"].items(), key=lambda x: -x[1]))
+        out.print(f"[yellow]left out[/] {total} record(s) outside the model: {reasons}", highlight=False)
 
 
 @app.command("load-bundle")
@@ -154,7 +158,7 @@ def load_bundle(
 @app.command()
 def validate(
     file: Annotated[Path | None, typer.Argument(help="File to validate; the whole store if omitted.")] = None,
-    kind: Annotated[SourceKind | None, typer.Option(help="rdf, pi-list or ror.")] = None,
+    kind: Annotated[SourceKind | None, typer.Option(help="rdf, pi-list, ror or wikidata-missions.")] = None,
     mission: Annotated[str | None, typer.Option(help="pi-list: mission IRI.")] = None,
     pilist: Annotated[str | None, typer.Option(help="pi-list: list IRI.")] = None,
     output: Annotated[str, typer.Option("--format", help="text or json.")] = "text",

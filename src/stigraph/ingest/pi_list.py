@@ -7,8 +7,6 @@ violation is reported at the line and column that caused it.
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -16,6 +14,7 @@ from dataclasses import dataclass
 from pyoxigraph import Literal, NamedNode, Quad
 
 from stigraph.errors import ErrorContext, InputError, MappingError
+from stigraph.ingest.csv_rows import read_rows
 from stigraph.ingest.inputs import InputFile
 from stigraph.ingest.sources import SourceSpec
 from stigraph.ingest.visibility import RAW_GRAPH
@@ -75,56 +74,7 @@ class MappedCsv:
 
 
 def _rows(file: InputFile) -> Iterator[tuple[int, dict[str, str]]]:
-    text = file.data.decode("utf-8-sig")
-    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
-    ctx = ErrorContext(file=str(file.path))
-    try:
-        header = next(reader)
-    except csv.Error as exc:
-        raise InputError(f"broken CSV header: {exc}", context=ctx) from None
-    header = [h.strip() for h in header]
-    unknown = [h for h in header if h not in COLUMN_NAMES]
-    if unknown:
-        raise InputError(
-            f"unknown column {unknown[0]!r}",
-            context=ErrorContext(
-                file=str(file.path),
-                line=1,
-                field=unknown[0],
-                expected="columns " + ", ".join(COLUMN_NAMES),
-            ),
-        )
-    missing = [c.name for c in COLUMNS if c.required and c.name not in header]
-    if missing:
-        raise InputError(
-            f"missing required column {missing[0]!r}",
-            context=ErrorContext(file=str(file.path), line=1, field=missing[0]),
-        )
-    duplicated = {h for h in header if header.count(h) > 1}
-    if duplicated:
-        raise InputError(
-            f"column {sorted(duplicated)[0]!r} appears twice",
-            context=ErrorContext(file=str(file.path), line=1),
-        )
-    while True:
-        start = reader.line_num + 1
-        try:
-            values = next(reader)
-        except StopIteration:
-            return
-        except csv.Error as exc:
-            raise InputError(
-                f"broken CSV quoting: {exc}",
-                context=ErrorContext(file=str(file.path), line=start, expected="RFC 4180 quoting"),
-            ) from None
-        if not any(v.strip() for v in values):
-            continue
-        if len(values) != len(header):
-            raise InputError(
-                f"{len(values)} fields where the header has {len(header)}",
-                context=ErrorContext(file=str(file.path), line=start),
-            )
-        yield start, {h: v.strip() for h, v in zip(header, values, strict=True)}
+    return read_rows(file, known=COLUMN_NAMES, required=[c.name for c in COLUMNS if c.required])
 
 
 def map_pi_list(file: InputFile, spec: SourceSpec, minter: Minter) -> MappedCsv:

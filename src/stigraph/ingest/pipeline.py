@@ -23,6 +23,7 @@ from stigraph.ingest.rdf_source import stage_rdf
 from stigraph.ingest.ror import MappedRecords, map_ror
 from stigraph.ingest.sources import SourceSpec
 from stigraph.ingest.visibility import RAW_GRAPH, route
+from stigraph.ingest.wikidata_missions import MappedMissions, map_missions
 from stigraph.namespaces import PROV, SG, VISIBILITIES, Minter
 from stigraph.store.base import Writer
 from stigraph.store.embedded import EmbeddedStore
@@ -42,6 +43,7 @@ class LoadResult:
     checks: int = 0
     load: str | None = None
     seconds: dict[str, float] = field(default_factory=dict)
+    skipped: dict[str, int] = field(default_factory=dict)  # why -> records left out (outside the model)
 
     def as_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -63,6 +65,7 @@ class _Mapped:
     lines: dict[str, int] = field(default_factory=dict)  # node IRI -> input line (CSV)
     columns: dict[str, str] = field(default_factory=dict)  # property IRI -> input column (CSV)
     records: dict[str, str] = field(default_factory=dict)  # node IRI -> input record (JSON)
+    skipped: dict[str, int] = field(default_factory=dict)  # why -> records left out
 
 
 class Pipeline:
@@ -109,8 +112,11 @@ class Pipeline:
         clock: _Clock,
         staging: StagingArea,
     ) -> LoadResult:
+        skipped: dict[str, int] = {}
         for file in files:
             mapped = self.stage_file(spec, file, staging)
+            for why, n in mapped.skipped.items():
+                skipped[why] = skipped.get(why, 0) + n
             if staging.count(RAW_GRAPH) == 0:
                 raise InputError("the file holds no triples", context=ErrorContext(file=str(file.path)))
         clock.lap("parse")
@@ -151,6 +157,7 @@ class Pipeline:
             checks=report.checks,
             load=record.iri.value,
             seconds=clock.laps,
+            skipped=skipped,
         )
 
     @staticmethod
@@ -171,6 +178,10 @@ class Pipeline:
         if spec.kind == "rdf":
             stage_rdf(file, rdf_format(file.path, spec.format), staging, self.minter, spec.id)
             return _Mapped()
+        if spec.kind == "wikidata-missions":
+            missions = MappedMissions()
+            staging.extend(map_missions(file, self.minter, missions))
+            return _Mapped(lines=missions.lines, skipped=missions.skipped)
         if spec.kind == "ror":
             records = MappedRecords()
             staging.extend(map_ror(file, self.minter, records))
