@@ -16,6 +16,7 @@ from typing import Any
 from pyoxigraph import Literal, NamedNode, Quad, QuerySolutions, RdfFormat, Variable
 
 from stigraph.errors import ErrorContext, InputError, ValidationFailed
+from stigraph.ingest.cordis import MappedCordis, map_cordis, project_stubs
 from stigraph.ingest.inputs import InputFile, rdf_format, read_input
 from stigraph.ingest.pi_list import map_pi_list
 from stigraph.ingest.provenance import LoadRecord, input_digest
@@ -113,7 +114,9 @@ class Pipeline:
         staging: StagingArea,
     ) -> LoadResult:
         skipped: dict[str, int] = {}
-        for file in files:
+        if spec.kind == "cordis":  # its files refer to each other: mapped together
+            mapped = self._stage_cordis(files, staging)
+        for file in files if spec.kind != "cordis" else []:
             mapped = self.stage_file(spec, file, staging)
             for why, n in mapped.skipped.items():
                 skipped[why] = skipped.get(why, 0) + n
@@ -173,6 +176,15 @@ class Pipeline:
             w.bulk_load_file(scratch, RdfFormat.N_TRIPLES, to_graph=graph)
         finally:
             scratch.unlink(missing_ok=True)
+
+    def _stage_cordis(self, files: list[InputFile], staging: StagingArea) -> _Mapped:
+        cordis = MappedCordis()
+        for file in files:
+            staging.extend(map_cordis(file, self.minter, cordis))
+        staging.extend(project_stubs(self.minter, cordis))
+        if not cordis.projects and not cordis.participations:
+            raise InputError("the CORDIS files hold no rows", context=ErrorContext(file=str(files[0].path)))
+        return _Mapped(lines=cordis.lines)
 
     def stage_file(self, spec: SourceSpec, file: InputFile, staging: StagingArea) -> _Mapped:
         if spec.kind == "rdf":

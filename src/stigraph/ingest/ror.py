@@ -39,6 +39,7 @@ from pyoxigraph import Literal, NamedNode, Quad
 
 from stigraph.errors import ErrorContext, InputError, MappingError
 from stigraph.ingest.inputs import InputFile
+from stigraph.ingest.literals import decimal_literal
 from stigraph.ingest.visibility import RAW_GRAPH
 from stigraph.namespaces import DCTERMS, RDF, RDFS, SCHEMA, SG, SKOS, XSD, Minter
 
@@ -335,8 +336,7 @@ def _location(
         if value is not None:
             if not isinstance(value, int | float) or isinstance(value, bool):
                 raise record.fail(f"locations[{i}].geonames_details.{key}", f"{key} {value!r}", "a number")
-            decimal = format(Decimal(repr(float(value))), "f")
-            yield t(city, SCHEMA + prop, Literal(decimal, datatype=NamedNode(XSD + "decimal")))
+            yield t(city, SCHEMA + prop, decimal_literal(Decimal(repr(float(value)))))
     yield t(org, SG + "city", city)
     yield t(org, SG + "locatedIn", city)
 

@@ -32,6 +32,7 @@ from pyoxigraph import Literal, NamedNode, Quad
 from stigraph.errors import ErrorContext, InputError, MappingError
 from stigraph.ingest.csv_rows import read_rows
 from stigraph.ingest.inputs import InputFile
+from stigraph.ingest.literals import decimal_literal
 from stigraph.ingest.visibility import RAW_GRAPH
 from stigraph.namespaces import RDF, RDFS, SCHEMA, SG, XSD, Minter
 
@@ -200,7 +201,7 @@ def map_missions(file: InputFile, minter: Minter, mapped: MappedMissions) -> Ite
                     raise fail(column, f"{column} {row[column]!r}", "a decimal number") from None
                 if not value.is_finite() or not low <= value <= high:
                     raise fail(column, f"{column} {row[column]!r}", f"a decimal in [{low}, {high}]")
-                yield t(mission, SCHEMA + prop, Literal(format(value, "f"), datatype=NamedNode(XSD + "decimal")))
+                yield t(mission, SCHEMA + prop, decimal_literal(value))
         if row.get("website"):
             url = row["website"]
             try:

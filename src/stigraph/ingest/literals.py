@@ -1,0 +1,27 @@
+"""Typed literals the loaders write, in the canonical form of their datatype, so that the same
+value from two sources (or two loads) is the same RDF term."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from pyoxigraph import Literal, NamedNode
+
+from stigraph.namespaces import XSD
+
+_DECIMAL = NamedNode(XSD + "decimal")
+
+
+def decimal_literal(value: Decimal) -> Literal:
+    """``xsd:decimal`` in its canonical form: no exponent, at least one digit after the point
+    (368000 -> "368000.0", 1E+2 -> "100.0"), no trailing zeros beyond it."""
+    text = format(value, "f")
+    if "." in text:
+        text = text.rstrip("0")
+        if text.endswith("."):
+            text += "0"
+    else:
+        text += ".0"
+    if text.startswith("-") and Decimal(text) == 0:
+        text = text[1:]
+    return Literal(text, datatype=_DECIMAL)
