@@ -22,6 +22,10 @@ CONTEXT_GRAPH = NamedNode("urn:stigraph:staging:context")
 hierarchy); never committed."""
 
 
+TARGETS_GRAPH = NamedNode("urn:stigraph:staging:targets")
+"""The focus nodes of each shape while validation runs (stigraph.validation); never committed."""
+
+
 class StagingArea:
     def __init__(self, directory: Path | None = None) -> None:
         self.directory = directory
@@ -43,16 +47,27 @@ class StagingArea:
     def add_context(self, quads: Iterable[Quad]) -> None:
         self._store.extend(Quad(q.subject, q.predicate, q.object, CONTEXT_GRAPH) for q in quads)
 
+    def add_targets(self, quads: Iterable[Quad]) -> None:
+        self._store.extend(Quad(q.subject, q.predicate, q.object, TARGETS_GRAPH) for q in quads)
+
+    def clear_targets(self) -> None:
+        self._store.remove_graph(TARGETS_GRAPH)
+
     def data_graphs(self) -> list[NamedNode]:
         return sorted(
-            (g for g in self._store.named_graphs() if isinstance(g, NamedNode) and g != CONTEXT_GRAPH),
+            (
+                g
+                for g in self._store.named_graphs()
+                if isinstance(g, NamedNode) and g not in (CONTEXT_GRAPH, TARGETS_GRAPH)
+            ),
             key=lambda g: g.value,
         )
 
     def select(self, sparql: str) -> QuerySolutions:
-        """Run a SELECT over the data graphs plus the context graph as one default graph."""
+        """Run a SELECT over the data graphs plus the context graph as one default graph (the
+        validation targets are reachable as a named graph only)."""
         graphs: list[Any] = [*self.data_graphs(), CONTEXT_GRAPH]
-        result = self._store.query(sparql, default_graph=graphs, named_graphs=graphs)
+        result = self._store.query(sparql, default_graph=graphs, named_graphs=[*graphs, TARGETS_GRAPH])
         assert isinstance(result, QuerySolutions)
         return result
 

@@ -10,14 +10,14 @@ is worse than none. Each query selects ``?this`` (the focus node) and optionally
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.collection import Collection
 from rdflib.namespace import RDF, RDFS, SH, XSD
 
 from stigraph.errors import ErrorContext, ShapeCompileError
-from stigraph.store.staging import RAW_GRAPH
+from stigraph.store.staging import RAW_GRAPH, TARGETS_GRAPH
 
 _SUPPORTED_PROPERTY_KEYS = {
     SH.path,
@@ -84,6 +84,10 @@ _PREFIXES = (
 )
 
 
+FOCUS = "urn:stigraph:focus"
+"""The predicate linking a focus node to its shape in the staging area's TARGETS_GRAPH."""
+
+
 @dataclass(frozen=True)
 class CompiledCheck:
     shape: str
@@ -92,6 +96,10 @@ class CompiledCheck:
     sparql: str
     path: str | None = None
     severity: str = "Violation"
+    targets: str = ""
+    """SELECT DISTINCT ?this: the shape's focus nodes. The validator runs it once per shape and
+    stores the answer in the staging area's ``TARGETS_GRAPH``, which the checks read: finding the targets (a type
+    scan over every class below the target class) is then paid once, not once per constraint."""
 
 
 def _term(node: URIRef | Literal) -> str:
@@ -118,13 +126,18 @@ class _Compiler:
     def fail(self, shape: object, msg: str) -> ShapeCompileError:
         return ShapeCompileError(msg, context=ErrorContext(shape=str(shape)))
 
-    def focus(self, classes: list[URIRef]) -> str:
+    def targets(self, classes: list[URIRef]) -> str:
         """Focus nodes: instances (subclasses included) typed in the staged data, not in context."""
         values = " ".join(sorted({m for c in classes for m in self.closure(c).split()}))
         return (
-            f"{{ SELECT DISTINCT ?this WHERE {{ VALUES ?type {{ {values} }} "
-            f"GRAPH <{RAW_GRAPH.value}> {{ ?this rdf:type ?type }} }} }}"
+            _PREFIXES + f"SELECT DISTINCT ?this WHERE {{ VALUES ?type {{ {values} }} "
+            f"GRAPH <{RAW_GRAPH.value}> {{ ?this rdf:type ?type }} }}"
         )
+
+    @staticmethod
+    def focus(shape: URIRef) -> str:
+        """The pattern a check finds its focus nodes with: the shape's materialised targets."""
+        return f"GRAPH <{TARGETS_GRAPH.value}> {{ ?this <{FOCUS}> <{shape}> }}"
 
     def compile(self) -> list[CompiledCheck]:
         checks: list[CompiledCheck] = []
@@ -139,11 +152,14 @@ class _Compiler:
             classes = sorted((c for c in self.g.objects(shape, SH.targetClass) if isinstance(c, URIRef)), key=str)
             if not classes:
                 raise self.fail(shape, "a node shape needs sh:targetClass (the only target kind)")
-            focus = self.focus(classes)
+            focus = self.focus(shape)
+            shape_checks: list[CompiledCheck] = []
             for prop in self.g.objects(shape, SH.property):
-                checks.extend(self.property_checks(shape, prop, focus))
+                shape_checks.extend(self.property_checks(shape, prop, focus))
             for constraint in self.g.objects(shape, SH.sparql):
-                checks.append(self.sparql_check(shape, constraint, focus))
+                shape_checks.append(self.sparql_check(shape, constraint, focus))
+            targets = self.targets(classes)
+            checks.extend(replace(c, targets=targets) for c in shape_checks)
         return checks
 
     def _message(self, node: object, default: str) -> str:
@@ -188,7 +204,8 @@ class _Compiler:
             add(
                 component,
                 default_msg,
-                f"SELECT DISTINCT ?this ?value WHERE {{ {focus} {triple} FILTER(!COALESCE({ok_expr}, false)) }}",
+                f"SELECT DISTINCT ?this ?value WHERE {{ {triple} FILTER EXISTS {{ {focus} }} "
+                f"FILTER(!COALESCE({ok_expr}, false)) }}",
             )
 
         value = self.g.value(prop, SH.minCount)  # type: ignore[arg-type]
@@ -212,7 +229,7 @@ class _Compiler:
             add(
                 "MaxCount",
                 f"more than {int(value)} values",
-                f"SELECT ?this WHERE {{ {focus} {triple} }} GROUP BY ?this "
+                f"SELECT ?this WHERE {{ {triple} FILTER EXISTS {{ {focus} }} }} GROUP BY ?this "
                 f"HAVING (COUNT(DISTINCT ?value) > {int(value)})",
             )
         datatype = self.g.value(prop, SH.datatype)  # type: ignore[arg-type]
@@ -233,7 +250,7 @@ class _Compiler:
             add(
                 "Class",
                 f"value is not a {cls}",
-                f"SELECT DISTINCT ?this ?value WHERE {{ {focus} {triple} FILTER NOT EXISTS "
+                f"SELECT DISTINCT ?this ?value WHERE {{ {triple} FILTER EXISTS {{ {focus} }} FILTER NOT EXISTS "
                 f"{{ VALUES ?valueType {{ {self.closure(cls)} }} ?value rdf:type ?valueType }} }}",
             )  # type: ignore[arg-type]
         kind = self.g.value(prop, SH.nodeKind)  # type: ignore[arg-type]
