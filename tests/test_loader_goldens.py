@@ -34,6 +34,10 @@ PREFIXES = {
     "part": "https://w3id.org/stigraph/id/participation/",
     "role": "https://w3id.org/stigraph/id/role/",
     "prog": "https://w3id.org/stigraph/id/programme/",
+    "person": "https://w3id.org/stigraph/id/person/",
+    "pub": "https://w3id.org/stigraph/id/publication/",
+    "authorship": "https://w3id.org/stigraph/id/authorship/",
+    "pos": "https://w3id.org/stigraph/id/position/",
     "skos": "http://www.w3.org/2004/02/skos/core#",
     "schema": "https://schema.org/",
     "dcterms": "http://purl.org/dc/terms/",
@@ -64,7 +68,7 @@ def _normalised(graph: Graph) -> Graph:
 
 
 def test_every_loader_has_a_sample_and_a_golden() -> None:
-    assert [p.name for p in LOADERS] == ["cordis", "pi-list", "ror", "wikidata-missions"]
+    assert [p.name for p in LOADERS] == ["cordis", "openalex", "pi-list", "ror", "wikidata-missions"]
     for folder in LOADERS:
         assert (folder / "expected.ttl").is_file(), folder
 

@@ -111,7 +111,7 @@ def load(
     source: Annotated[Path, typer.Argument(help="A data file, or a source.yml describing one.")],
     kind: Annotated[
         SourceKind | None,
-        typer.Option(help="rdf, pi-list, ror, wikidata-missions, cordis (default: .csv pi-list, else rdf)."),
+        typer.Option(help="rdf, pi-list, ror, wikidata-missions, cordis, openalex (default: .csv pi-list, else rdf)."),
     ] = None,
     source_id: Annotated[str | None, typer.Option("--source-id", help="Source id (its graphs are replaced).")] = None,
     fmt: Annotated[str | None, typer.Option("--format", help="RDF format when the extension does not tell.")] = None,
@@ -159,7 +159,9 @@ def load_bundle(
 @app.command()
 def validate(
     file: Annotated[Path | None, typer.Argument(help="File to validate; the whole store if omitted.")] = None,
-    kind: Annotated[SourceKind | None, typer.Option(help="rdf, pi-list, ror, wikidata-missions or cordis.")] = None,
+    kind: Annotated[
+        SourceKind | None, typer.Option(help="rdf, pi-list, ror, wikidata-missions, cordis or openalex.")
+    ] = None,
     mission: Annotated[str | None, typer.Option(help="pi-list: mission IRI.")] = None,
     pilist: Annotated[str | None, typer.Option(help="pi-list: list IRI.")] = None,
     output: Annotated[str, typer.Option("--format", help="text or json.")] = "text",

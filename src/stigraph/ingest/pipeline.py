@@ -18,6 +18,7 @@ from pyoxigraph import Literal, NamedNode, Quad, QuerySolutions, RdfFormat, Vari
 from stigraph.errors import ErrorContext, InputError, ValidationFailed
 from stigraph.ingest.cordis import MappedCordis, map_cordis, project_stubs
 from stigraph.ingest.inputs import InputFile, rdf_format, read_input
+from stigraph.ingest.openalex import MappedOpenAlex, map_openalex
 from stigraph.ingest.pi_list import map_pi_list
 from stigraph.ingest.provenance import LoadRecord, input_digest
 from stigraph.ingest.rdf_source import stage_rdf
@@ -82,7 +83,7 @@ class Pipeline:
             raise InputError("no input file given", context=ErrorContext(source=spec.id))
         if spec.kind == "pi-list" and len(paths) != 1:
             raise InputError("a pi-list source is one CSV file", context=ErrorContext(source=spec.id))
-        files = [read_input(p, binary=spec.kind == "ror" and p.suffix.lower() == ".zip") for p in paths]
+        files = [read_input(p, binary=p.suffix.lower() in (".zip", ".gz") and spec.kind != "rdf") for p in paths]
         label = ", ".join(str(p) for p in paths)
         if self._unchanged(spec, files):
             return LoadResult(spec.id, "unchanged", label, self.store.generation)
@@ -116,8 +117,11 @@ class Pipeline:
         skipped: dict[str, int] = {}
         if spec.kind == "cordis":  # its files refer to each other: mapped together
             mapped = self._stage_cordis(files, staging)
+        records: dict[str, str] = {}
         for file in files if spec.kind != "cordis" else []:
             mapped = self.stage_file(spec, file, staging)
+            records.update(mapped.records)  # JSON records name their ids: one map for all files
+            mapped.records = records
             for why, n in mapped.skipped.items():
                 skipped[why] = skipped.get(why, 0) + n
             if staging.count(RAW_GRAPH) == 0:
@@ -194,6 +198,10 @@ class Pipeline:
             missions = MappedMissions()
             staging.extend(map_missions(file, self.minter, missions))
             return _Mapped(lines=missions.lines, skipped=missions.skipped)
+        if spec.kind == "openalex":
+            found = MappedOpenAlex()
+            staging.extend(map_openalex(file, self.minter, found))
+            return _Mapped(records=found.records, skipped=found.skipped)
         if spec.kind == "ror":
             records = MappedRecords()
             staging.extend(map_ror(file, self.minter, records))
