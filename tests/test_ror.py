@@ -281,3 +281,39 @@ def test_every_real_record_of_the_shared_samples_loads(vocab_pipeline: Pipeline,
         if q.predicate.value == SG + "status"
     }
     assert len(orgs) == 353
+
+
+def test_a_large_failing_load_counts_each_broken_constraint(tmp_path: Path) -> None:
+    """30 records break one rule and 12 another: one line per rule with its count and first
+    record, the first 10 problems of each as details, nothing loaded."""
+    records = []
+    for i in range(42):
+        record = copy.deepcopy(RECORDS[i % len(RECORDS)])
+        record["id"] = f"https://ror.org/0{i:06d}{i % 100:02d}".replace("i", "j")
+        record["relationships"] = []
+        ext = (
+            {"type": "grid", "all": ["grid.X"], "preferred": "grid.X"}
+            if i < 30
+            else {"type": "fundref", "all": ["x1"], "preferred": "x1"}
+        )
+        record["external_ids"] = [ext]
+        records.append(record)
+    path = tmp_path / "bad.json"
+    path.write_text(json.dumps(records), encoding="utf-8")
+    store = tmp_path / "store"
+    assert run_cli("load-bundle", store=store).returncode == 0
+    refused = run_cli("load", str(path), "--kind", "ror", "--source-id", "ror", store=store)
+    assert refused.returncode == 3
+    err = " ".join(refused.stderr.split())
+    assert "42 SHACL violation(s) of 2 constraint(s)" in err
+    assert "30 × InstitutionShape https://w3id.org/stigraph/ontology#grid: a GRID id looks like" in err
+    assert "12 × InstitutionShape https://w3id.org/stigraph/ontology#fundref" in err
+    assert "(first: 1 (https://ror.org/00000000" in err
+    assert "(20 problems; --verbose lists them)" in err  # 10 of each constraint
+    assert "Traceback" not in refused.stderr
+    stats = run_cli(
+        "query",
+        "ASK { GRAPH ?g { ?s <https://w3id.org/stigraph/ontology#ror> ?r } FILTER(CONTAINS(STR(?g), '/ror/')) }",
+        store=store,
+    )
+    assert "false" in stats.stdout.lower()

@@ -506,6 +506,16 @@ def main() -> None:
         app()
     except StigraphError as exc:
         err.print(f"[red]error:[/] {exc}", highlight=False, soft_wrap=True, markup=True)
+        summary = getattr(exc, "summary", [])
+        for row in summary[:20]:  # a count per broken constraint, however large the load
+            count = f"{row['count']:,}{'+' if row['at_least'] else ''}"
+            where = f" {row['path']}" if row["path"] else ""
+            err.print(
+                f"  {count} × {row['shape'].rsplit('#', 1)[-1]}{where}: {row['message']} (first: {row['first']})",
+                highlight=False,
+            )
+        if len(summary) > 20:
+            err.print(f"  … and {len(summary) - 20} more constraint(s)", highlight=False)
         if state.verbose and exc.details:
             for d in exc.details[:50]:
                 err.print(f"  {d}", highlight=False)

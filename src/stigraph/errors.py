@@ -93,10 +93,30 @@ class MappingError(InputError):
 
 
 class ValidationFailed(StigraphError):
-    """The staged data does not conform to the SHACL shapes; nothing was written."""
+    """The staged data does not conform to the SHACL shapes; nothing was written.
+
+    ``summary`` counts the violations per constraint (shape, component, path, message, count,
+    first focus); ``details`` holds the first few of each."""
 
     code = "validation_failed"
     exit_code = 3
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        context: ErrorContext | None = None,
+        details: list[dict[str, Any]] | None = None,
+        summary: list[dict[str, Any]] | None = None,
+    ) -> None:
+        super().__init__(message, context=context, details=details)
+        self.summary = summary or []
+
+    def as_dict(self) -> dict[str, Any]:
+        body = super().as_dict()
+        if self.summary:
+            body["error"]["summary"] = self.summary
+        return body
 
 
 class ShapeCompileError(StigraphError):

@@ -31,6 +31,7 @@ from stigraph.store.base import Writer
 from stigraph.store.embedded import EmbeddedStore
 from stigraph.store.staging import StagingArea
 from stigraph.validation import ValidationReport, Validator, Violation
+from stigraph.validation.validator import MAX_VIOLATIONS_PER_CHECK
 
 CONTEXT_BATCH = 500
 
@@ -255,8 +256,16 @@ class Pipeline:
         return context
 
 
+EXAMPLES_PER_CONSTRAINT = 10
+
+
 def _validation_error(report: ValidationReport, file: InputFile | None, mapped: _Mapped) -> ValidationFailed:
-    located = [_locate(v, file, mapped) for v in report.violations if v.severity == "Violation"]
+    """One error for a load that does not conform: the first problem in its message, a count per
+    constraint (a dump that breaks one rule a hundred thousand times says so in one line), and
+    the first few problems of each constraint, located in the input, as details."""
+    located = sorted(
+        (_locate(v, file, mapped) for v in report.violations if v.severity == "Violation"), key=_input_order
+    )
     first = located[0]
     ctx = ErrorContext(
         file=str(file.path) if file else None,
@@ -265,15 +274,41 @@ def _validation_error(report: ValidationReport, file: InputFile | None, mapped: 
         shape=first.shape,
         record=first.record or first.focus,
     )
+    groups: dict[tuple[str, str, str | None, str], list[Violation]] = {}
+    for v in located:
+        groups.setdefault((v.shape, v.component, v.path, v.message), []).append(v)
+    summary = [
+        {
+            "shape": shape,
+            "component": component,
+            "path": path,
+            "message": message,
+            "count": len(vs),
+            "at_least": len(vs) >= MAX_VIOLATIONS_PER_CHECK,
+            "first": vs[0].record or vs[0].focus,
+        }
+        for (shape, component, path, message), vs in sorted(groups.items(), key=lambda g: -len(g[1]))
+    ]
     return ValidationFailed(
-        f"{len(located)} SHACL violation(s); first: {first.message}"
+        f"{len(located)} SHACL violation(s) of {len(groups)} constraint(s); first: {first.message}"
         + (f" (value {first.value})" if first.value else ""),
         context=ctx,
-        details=[v.as_dict() for v in located],
+        details=[v.as_dict() for vs in groups.values() for v in vs[:EXAMPLES_PER_CONSTRAINT]],
+        summary=summary,
     )
 
 
+def _input_order(v: Violation) -> tuple[int, str]:
+    """Where a violation's node came from in the input (CSV line, JSON record number), so that
+    "first" means first in the file; nodes without a place come last, by IRI."""
+    if v.line:
+        return v.line, v.focus
+    position = (v.record or "").split(" ", 1)[0]
+    return (int(position) if position.isdigit() else 1 << 62), v.focus
+
+
 def _locate(v: Violation, file: InputFile | None, mapped: _Mapped) -> Violation:
-    if file is None:
-        return v
-    return replace(v, file=str(file.path), line=mapped.lines.get(v.focus), record=mapped.records.get(v.focus))
+    record = mapped.records.get(v.focus)
+    if file is None:  # several files: line numbers would be ambiguous, record ids are not
+        return replace(v, record=record)
+    return replace(v, file=str(file.path), line=mapped.lines.get(v.focus), record=record)
