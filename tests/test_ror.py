@@ -317,3 +317,22 @@ def test_a_large_failing_load_counts_each_broken_constraint(tmp_path: Path) -> N
         store=store,
     )
     assert "false" in stats.stdout.lower()
+
+
+def test_a_load_reports_its_progress(vocab_pipeline: Pipeline, tmp_path: Path) -> None:
+    """Stages in order, triples staged, every check counted up to the total, then the commit."""
+    events: list[tuple[str, int, int | None]] = []
+    vocab_pipeline.progress = lambda stage, done, total: events.append((stage, done, total))
+    path = tmp_path / "ror.json"
+    path.write_text(json.dumps(RECORDS), encoding="utf-8")
+    vocab_pipeline.load(_spec(path))
+    stages = [e[0] for e in events]
+    assert stages == sorted(stages, key=["staging", "validating", "committing"].index)
+    staged = [done for stage, done, _ in events if stage == "staging"]
+    golden = sum(1 for _ in parse(path=str(REPO / "loaders" / "ror" / "expected.ttl"), format=RdfFormat.TURTLE))
+    assert staged[-1] >= golden  # quads as mapped: a city two records share is counted twice
+    checks = len(vocab_pipeline.validator.checks)
+    validating = [(done, total) for stage, done, total in events if stage == "validating"]
+    assert validating[0] == (0, checks)
+    assert sorted(done for done, _ in validating[1:]) == list(range(1, checks + 1))
+    assert events[-1] == ("committing", golden, None)

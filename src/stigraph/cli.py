@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
@@ -12,7 +13,7 @@ from typing import Annotated, Any
 import typer
 from pyoxigraph import Quad, QueryBoolean, QuerySolutions, QueryTriples, Variable
 from rich.console import Console
-from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.table import Table
 
 from stigraph.bundle import read_bundle
@@ -63,16 +64,35 @@ def _minter() -> Minter:
 
 
 @contextmanager
-def _progress(label: str) -> Iterator[None]:
+def _progress(label: str) -> Iterator[Callable[[str, int, int | None], None]]:
+    """A progress line on stderr for a long step: its stage, count, rate, elapsed time, and the
+    time left where the total is known (validation checks); gone when the step ends."""
+    units = {"staging": "triples staged", "validating": "checks"}
     with Progress(
         SpinnerColumn(),
         TextColumn("{task.description}"),
+        BarColumn(),
         TimeElapsedColumn(),
+        TimeRemainingColumn(),
         console=err,
         transient=True,
     ) as progress:
-        progress.add_task(label)
-        yield
+        task = progress.add_task(label, total=None)
+        current = {"stage": "", "since": time.monotonic()}
+
+        def update(stage: str, done: int, total: int | None) -> None:
+            now = time.monotonic()
+            if stage != current["stage"]:
+                current.update(stage=stage, since=now)
+                progress.reset(task, total=total)
+            if stage == "committing":  # one step: no rate to show
+                description = f"{label}: committing {done:,} triples"
+            else:
+                rate = done / max(now - float(current["since"]), 1e-3)
+                description = f"{label}: {done:,} {units.get(stage, stage)} ({rate:,.0f}/s)"
+            progress.update(task, completed=done, description=description)
+
+        yield update
 
 
 def _pipeline(store: EmbeddedStore) -> Pipeline:
@@ -122,8 +142,9 @@ def load(
     """Load one source: parse, validate, then replace its graphs atomically."""
     spec = _spec_for(source, kind, source_id, fmt, mission, pilist, title)
     with open_store(state.settings, write=True) as store:
-        with _progress(f"loading {spec.id}"):
-            result = _pipeline(store).load(spec)
+        pipeline = _pipeline(store)
+        with _progress(f"loading {spec.id}") as pipeline.progress:
+            result = pipeline.load(spec)
         _print_load(result.as_dict())
 
 
@@ -151,7 +172,7 @@ def load_bundle(
     with open_store(state.settings, write=True) as store:
         pipeline = _pipeline(store)
         for spec in specs:
-            with _progress(f"loading {spec.id}"):
+            with _progress(f"loading {spec.id}") as pipeline.progress:
                 result = pipeline.load(spec)
             _print_load(result.as_dict())
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import tempfile
 import time
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -71,11 +72,44 @@ class _Mapped:
     skipped: dict[str, int] = field(default_factory=dict)  # why -> records left out
 
 
+Progress = Callable[[str, int, int | None], None]
+"""Told what a load is doing: (stage, done, total or None). Stages: "staging" (triples staged),
+"validating" (checks run, of all checks), "committing"."""
+
+
+def _quiet(stage: str, done: int, total: int | None) -> None:
+    pass
+
+
+class _Counted:
+    """Quads passed to the staging area, counted for the progress display every 10,000."""
+
+    def __init__(self, quads: Iterable[Quad], progress: Progress, start: int) -> None:
+        self.quads, self.progress, self.n = quads, progress, start
+
+    def __iter__(self) -> Iterator[Quad]:
+        for q in self.quads:
+            self.n += 1
+            if self.n % 10_000 == 0:
+                self.progress("staging", self.n, None)
+            yield q
+
+
 class Pipeline:
-    def __init__(self, store: EmbeddedStore, validator: Validator, minter: Minter) -> None:
+    def __init__(
+        self, store: EmbeddedStore, validator: Validator, minter: Minter, progress: Progress | None = None
+    ) -> None:
         self.store = store
         self.validator = validator
         self.minter = minter
+        self.progress = progress or _quiet
+        self._staged = 0
+
+    def _stage(self, staging: StagingArea, quads: Iterable[Quad]) -> None:
+        counted = _Counted(quads, self.progress, self._staged)
+        staging.extend(counted)
+        self._staged = counted.n
+        self.progress("staging", self._staged, None)
 
     def load(self, spec: SourceSpec, paths: list[Path] | None = None) -> LoadResult:
         """Load one source from its input files (``spec.input`` unless ``paths`` is given)."""
@@ -130,7 +164,8 @@ class Pipeline:
         clock.lap("parse")
         staging.add_context(self.validation_context(spec, staging))
         clock.lap("context")
-        report = self.validator.validate(staging)
+        self.progress("validating", 0, len(self.validator.checks))
+        report = self.validator.validate(staging, on_check=lambda done: self.progress("validating", done, None))
         clock.lap("validate")
         if not report.conforms:
             raise _validation_error(report, files[0] if len(files) == 1 else None, mapped)
@@ -142,6 +177,7 @@ class Pipeline:
             sizes[graphs[v]] = staging.count(graphs[v])
         sizes = {g: n for g, n in sizes.items() if n}
         prov = record.quads(self.minter, spec, files, sizes, report.checks)
+        self.progress("committing", sum(sizes.values()), None)
         with self.store.writing() as w:
             for g in w.graphs():
                 owner = self.minter.graph_source(g.value)
@@ -185,8 +221,8 @@ class Pipeline:
     def _stage_cordis(self, files: list[InputFile], staging: StagingArea) -> _Mapped:
         cordis = MappedCordis()
         for file in files:
-            staging.extend(map_cordis(file, self.minter, cordis))
-        staging.extend(project_stubs(self.minter, cordis))
+            self._stage(staging, map_cordis(file, self.minter, cordis))
+        self._stage(staging, project_stubs(self.minter, cordis))
         if not cordis.projects and not cordis.participations:
             raise InputError("the CORDIS files hold no rows", context=ErrorContext(file=str(files[0].path)))
         return _Mapped(lines=cordis.lines)
@@ -197,15 +233,15 @@ class Pipeline:
             return _Mapped()
         if spec.kind == "wikidata-missions":
             missions = MappedMissions()
-            staging.extend(map_missions(file, self.minter, missions))
+            self._stage(staging, map_missions(file, self.minter, missions))
             return _Mapped(lines=missions.lines, skipped=missions.skipped)
         if spec.kind == "openalex":
             found = MappedOpenAlex()
-            staging.extend(map_openalex(file, self.minter, found))
+            self._stage(staging, map_openalex(file, self.minter, found))
             return _Mapped(records=found.records, skipped=found.skipped)
         if spec.kind == "ror":
             records = MappedRecords()
-            staging.extend(map_ror(file, self.minter, records))
+            self._stage(staging, map_ror(file, self.minter, records))
             return _Mapped(records=records.records)
         mapped = map_pi_list(file, spec, self.minter)
         staging.extend(mapped.quads)
