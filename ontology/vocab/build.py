@@ -864,6 +864,13 @@ ROLES: Final = SmallScheme(
             "大学・研究機関・企業などで研究に従事する者。",
         ),
         SmallConcept(
+            "student",
+            "Student",
+            "学生",
+            "A person studying at an institution towards a degree or qualification (an education in ORCID).",
+            "学位や資格の取得を目指して機関で学ぶ者（ORCID の education）。",
+        ),
+        SmallConcept(
             "professor",
             "Professor",
             "教授",

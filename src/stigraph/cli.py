@@ -131,7 +131,9 @@ def load(
     source: Annotated[Path, typer.Argument(help="A data file, or a source.yml describing one.")],
     kind: Annotated[
         SourceKind | None,
-        typer.Option(help="rdf, pi-list, ror, wikidata-missions, cordis, openalex (default: .csv pi-list, else rdf)."),
+        typer.Option(
+            help="rdf, pi-list, ror, wikidata-missions, cordis, openalex, orcid (default: .csv pi-list, else rdf)."
+        ),
     ] = None,
     source_id: Annotated[str | None, typer.Option("--source-id", help="Source id (its graphs are replaced).")] = None,
     fmt: Annotated[str | None, typer.Option("--format", help="RDF format when the extension does not tell.")] = None,
@@ -181,7 +183,7 @@ def load_bundle(
 def validate(
     file: Annotated[Path | None, typer.Argument(help="File to validate; the whole store if omitted.")] = None,
     kind: Annotated[
-        SourceKind | None, typer.Option(help="rdf, pi-list, ror, wikidata-missions, cordis or openalex.")
+        SourceKind | None, typer.Option(help="rdf, pi-list, ror, wikidata-missions, cordis, openalex or orcid.")
     ] = None,
     mission: Annotated[str | None, typer.Option(help="pi-list: mission IRI.")] = None,
     pilist: Annotated[str | None, typer.Option(help="pi-list: list IRI.")] = None,

@@ -20,6 +20,7 @@ from stigraph.errors import ErrorContext, InputError, ValidationFailed
 from stigraph.ingest.cordis import MappedCordis, map_cordis, project_stubs
 from stigraph.ingest.inputs import InputFile, rdf_format, read_input
 from stigraph.ingest.openalex import MappedOpenAlex, map_openalex
+from stigraph.ingest.orcid import MappedOrcid, map_orcid
 from stigraph.ingest.pi_list import map_pi_list
 from stigraph.ingest.provenance import LoadRecord, input_digest
 from stigraph.ingest.rdf_source import stage_rdf
@@ -235,6 +236,10 @@ class Pipeline:
             missions = MappedMissions()
             self._stage(staging, map_missions(file, self.minter, missions))
             return _Mapped(lines=missions.lines, skipped=missions.skipped)
+        if spec.kind == "orcid":
+            people = MappedOrcid()
+            self._stage(staging, map_orcid(file, self.minter, people))
+            return _Mapped(records=people.records, skipped=people.skipped)
         if spec.kind == "openalex":
             found = MappedOpenAlex()
             self._stage(staging, map_openalex(file, self.minter, found))
