@@ -30,7 +30,7 @@ from pyoxigraph import Literal, NamedNode, Quad
 from stigraph.errors import ErrorContext, InputError, MappingError
 from stigraph.ingest.csv_rows import read_rows
 from stigraph.ingest.inputs import InputFile
-from stigraph.ingest.literals import decimal_literal
+from stigraph.ingest.literals import decimal_literal, web_iri
 from stigraph.ingest.visibility import RAW_GRAPH
 from stigraph.namespaces import DCTERMS, RDF, RDFS, SG, SKOS, XSD, Minter, hashed_key
 
@@ -191,11 +191,8 @@ def _organisations(file: InputFile, minter: Minter, mapped: MappedCordis) -> Ite
             yield _t(org, SG + "country", minter.entity("country", code))
             url = row.get("organizationURL", "")
             if url:
-                try:
-                    iri = NamedNode(url)
-                except ValueError:
-                    iri = None
-                if iri is None or not url.startswith(("http://", "https://")):
+                iri = web_iri(url)
+                if iri is None:
                     raise _fail(file, line, "organizationURL", f"web site {url!r}", "an http(s) URL")
                 yield _t(org, SG + "homepage", iri)
 

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import codecs
 import hashlib
+import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from pyoxigraph import RdfFormat
 
@@ -114,3 +116,13 @@ def refuse_xml_entities(file: InputFile) -> None:
             "RDF/XML with a DOCTYPE or ENTITY declaration is refused (entity expansion)",
             context=ErrorContext(file=str(file.path), line=file.line_of(match.start())),
         )
+
+
+def json_document(file: InputFile, expected: str) -> Any:
+    """The file parsed as one JSON document; broken JSON is refused with its line."""
+    try:
+        return json.loads(file.data)
+    except json.JSONDecodeError as exc:
+        raise InputError(
+            f"not valid JSON: {exc.msg}", context=ErrorContext(file=str(file.path), line=exc.lineno, expected=expected)
+        ) from None

@@ -1,5 +1,6 @@
-"""Typed literals the loaders write, in the canonical form of their datatype, so that the same
-value from two sources (or two loads) is the same RDF term."""
+"""Terms the loaders write from source values: typed literals in the canonical form of their
+datatype (so the same value from two sources is the same RDF term), and web addresses checked
+the one way every loader checks them."""
 
 from __future__ import annotations
 
@@ -25,3 +26,14 @@ def decimal_literal(value: Decimal) -> Literal:
     if text.startswith("-") and Decimal(text) == 0:
         text = text[1:]
     return Literal(text, datatype=_DECIMAL)
+
+
+def web_iri(url: str) -> NamedNode | None:
+    """An http(s) address as an IRI, or None when it is not one (no scheme, a space, ...):
+    partners' RDF parsers reject what pyoxigraph's lenient mode would let through."""
+    if not url.startswith(("http://", "https://")):
+        return None
+    try:
+        return NamedNode(url)
+    except ValueError:
+        return None

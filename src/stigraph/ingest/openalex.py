@@ -36,7 +36,8 @@ from typing import Any
 from pyoxigraph import Literal, NamedNode, Quad
 
 from stigraph.errors import ErrorContext, InputError, MappingError
-from stigraph.ingest.inputs import InputFile
+from stigraph.ingest.inputs import InputFile, json_document
+from stigraph.ingest.ror import TYPES as ROR_TYPES
 from stigraph.ingest.visibility import RAW_GRAPH
 from stigraph.namespaces import DCTERMS, RDF, RDFS, SG, SKOS, XSD, Minter, hashed_key
 
@@ -47,13 +48,7 @@ _DOI = re.compile(r"^https://doi\.org/(10\..+)$", re.IGNORECASE)
 _DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 _LANG = re.compile(r"^[a-z]{2,3}$")
 _COUNTRY = re.compile(r"^[A-Z]{2}$")
-INSTITUTION_TYPES = {
-    "education": "University",
-    "funder": "FundingAgency",
-    "government": "GovernmentBody",
-    "company": "Company",
-    "facility": "ResearchInstitute",
-}
+INSTITUTION_TYPES = ROR_TYPES  # OpenAlex types institutions with ROR's words
 OTHER_KINDS = {"C": "concept", "F": "funder", "P": "publisher", "S": "source", "T": "topic"}
 
 
@@ -89,12 +84,7 @@ def read_entities(file: InputFile) -> Iterator[tuple[str, Any]]:
                     f"not valid JSON: {exc.msg}", context=ErrorContext(file=str(file.path), line=n)
                 ) from None
         return
-    try:
-        data = json.loads(file.data)
-    except json.JSONDecodeError as exc:
-        raise InputError(
-            f"not valid JSON: {exc.msg}", context=ErrorContext(file=str(file.path), line=exc.lineno)
-        ) from None
+    data = json_document(file, "an OpenAlex entity, list response or JSON Lines")
     if isinstance(data, dict) and isinstance(data.get("results"), list):
         for n, entity in enumerate(data["results"], 1):
             yield f"record {n}", entity

@@ -23,7 +23,6 @@ Works, fundings and the other activity sections are not read yet; they are count
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -32,7 +31,8 @@ from typing import Any
 from pyoxigraph import Literal, NamedNode, Quad
 
 from stigraph.errors import ErrorContext, InputError, MappingError
-from stigraph.ingest.inputs import InputFile
+from stigraph.ingest.inputs import InputFile, json_document
+from stigraph.ingest.literals import web_iri
 from stigraph.ingest.visibility import RAW_GRAPH
 from stigraph.namespaces import FOAF, RDF, RDFS, SG, SKOS, XSD, Minter, hashed_key
 
@@ -79,12 +79,7 @@ class _Record:
 
 
 def map_orcid(file: InputFile, minter: Minter, mapped: MappedOrcid) -> Iterator[Quad]:
-    try:
-        raw = json.loads(file.data)
-    except json.JSONDecodeError as exc:
-        raise InputError(
-            f"not valid JSON: {exc.msg}", context=ErrorContext(file=str(file.path), line=exc.lineno)
-        ) from None
+    raw = json_document(file, "an ORCID record v3.0 in JSON")
     if not isinstance(raw, dict) or not isinstance(raw.get("orcid-identifier"), dict):
         raise InputError(
             "not an ORCID record (no orcid-identifier)",
@@ -130,11 +125,8 @@ def map_orcid(file: InputFile, minter: Minter, mapped: MappedOrcid) -> Iterator[
     for i, item in enumerate(_public(record, person_raw, "researcher-urls", "researcher-url", mapped)):
         url = _value(item.get("url"))
         if url:
-            try:
-                iri = NamedNode(url)
-            except ValueError:
-                iri = None
-            if iri is None or not url.startswith(("http://", "https://")):
+            iri = web_iri(url)
+            if iri is None:
                 raise record.fail(f"person.researcher-urls[{i}].url", f"URL {url!r}", "an http(s) URL")
             yield t(person, SG + "homepage", iri)
     for item in _public(record, person_raw, "emails", "email", mapped):

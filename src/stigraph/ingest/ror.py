@@ -27,7 +27,6 @@ first bad one stops the load with its position, its ROR id and the field.
 from __future__ import annotations
 
 import io
-import json
 import re
 import zipfile
 from collections.abc import Iterator
@@ -38,8 +37,8 @@ from typing import Any
 from pyoxigraph import Literal, NamedNode, Quad
 
 from stigraph.errors import ErrorContext, InputError, MappingError
-from stigraph.ingest.inputs import InputFile
-from stigraph.ingest.literals import decimal_literal
+from stigraph.ingest.inputs import InputFile, json_document
+from stigraph.ingest.literals import decimal_literal, web_iri
 from stigraph.ingest.visibility import RAW_GRAPH
 from stigraph.namespaces import DCTERMS, RDF, RDFS, SCHEMA, SG, SKOS, XSD, Minter
 
@@ -80,13 +79,7 @@ def read_records(file: InputFile) -> Iterator[tuple[str, int, Any]]:
         yield from _zip_records(file)
         return
     label = str(file.path)
-    try:
-        data = json.loads(file.data)
-    except json.JSONDecodeError as exc:
-        raise InputError(
-            f"not valid JSON: {exc.msg}",
-            context=ErrorContext(file=label, line=exc.lineno, expected="a ROR record or an array of them"),
-        ) from None
+    data = json_document(file, "a ROR record or an array of them")
     if isinstance(data, dict):
         yield label, 1, data
     elif isinstance(data, list):
@@ -241,11 +234,8 @@ def _map_record(
         if kind not in LINK_TYPES:
             raise record.fail(f"links[{i}].type", f"link type {kind!r}", "website or wikipedia")
         url = record.text(link, "value", f"links[{i}].value", "an http(s) URL")
-        try:
-            iri = NamedNode(url)
-        except ValueError:
-            raise record.fail(f"links[{i}].value", f"{url!r} is not a valid IRI", "an http(s) URL") from None
-        if not url.startswith(("http://", "https://")):
+        iri = web_iri(url)
+        if iri is None:
             raise record.fail(f"links[{i}].value", f"{url!r} is not a web address", "an http(s) URL")
         yield t(org, SG + "homepage" if kind == "website" else RDFS + "seeAlso", iri)
 

@@ -32,7 +32,7 @@ from pyoxigraph import Literal, NamedNode, Quad
 from stigraph.errors import ErrorContext, InputError, MappingError
 from stigraph.ingest.csv_rows import read_rows
 from stigraph.ingest.inputs import InputFile
-from stigraph.ingest.literals import decimal_literal
+from stigraph.ingest.literals import decimal_literal, web_iri
 from stigraph.ingest.visibility import RAW_GRAPH
 from stigraph.namespaces import RDF, RDFS, SCHEMA, SG, XSD, Minter
 
@@ -203,13 +203,9 @@ def map_missions(file: InputFile, minter: Minter, mapped: MappedMissions) -> Ite
                     raise fail(column, f"{column} {row[column]!r}", f"a decimal in [{low}, {high}]")
                 yield t(mission, SCHEMA + prop, decimal_literal(value))
         if row.get("website"):
-            url = row["website"]
-            try:
-                iri = NamedNode(url)
-            except ValueError:
-                iri = None
-            if iri is None or not url.startswith(("http://", "https://")):
-                raise fail("website", f"website {url!r}", "an http(s) URL")
+            iri = web_iri(row["website"])
+            if iri is None:
+                raise fail("website", f"website {row['website']!r}", "an http(s) URL")
             yield t(mission, SG + "homepage", iri)
         if row.get("creation"):
             match = _DATE.match(row["creation"])
