@@ -69,7 +69,7 @@ def _normalised(graph: Graph) -> Graph:
 
 
 def test_every_loader_has_a_sample_and_a_golden() -> None:
-    assert [p.name for p in LOADERS] == ["cordis", "openalex", "orcid", "pi-list", "ror", "wikidata-missions"]
+    assert [p.name for p in LOADERS] == ["cordis", "kaken", "openalex", "orcid", "pi-list", "ror", "wikidata-missions"]
     for folder in LOADERS:
         assert (folder / "expected.ttl").is_file(), folder
 

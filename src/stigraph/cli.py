@@ -132,7 +132,7 @@ def load(
     kind: Annotated[
         SourceKind | None,
         typer.Option(
-            help="rdf, pi-list, ror, wikidata-missions, cordis, openalex, orcid (default: .csv pi-list, else rdf)."
+            help="rdf, pi-list, ror, wikidata-missions, cordis, openalex, orcid or kaken (default: by extension)."
         ),
     ] = None,
     source_id: Annotated[str | None, typer.Option("--source-id", help="Source id (its graphs are replaced).")] = None,
@@ -183,7 +183,7 @@ def load_bundle(
 def validate(
     file: Annotated[Path | None, typer.Argument(help="File to validate; the whole store if omitted.")] = None,
     kind: Annotated[
-        SourceKind | None, typer.Option(help="rdf, pi-list, ror, wikidata-missions, cordis, openalex or orcid.")
+        SourceKind | None, typer.Option(help="rdf, pi-list, ror, wikidata-missions, cordis, openalex, orcid or kaken.")
     ] = None,
     mission: Annotated[str | None, typer.Option(help="pi-list: mission IRI.")] = None,
     pilist: Annotated[str | None, typer.Option(help="pi-list: list IRI.")] = None,

@@ -19,6 +19,7 @@ from pyoxigraph import Literal, NamedNode, Quad, QuerySolutions, RdfFormat, Vari
 from stigraph.errors import ErrorContext, InputError, ValidationFailed
 from stigraph.ingest.cordis import MappedCordis, map_cordis, project_stubs
 from stigraph.ingest.inputs import InputFile, rdf_format, read_input
+from stigraph.ingest.kaken import MappedKaken, map_kaken
 from stigraph.ingest.openalex import MappedOpenAlex, map_openalex
 from stigraph.ingest.orcid import MappedOrcid, map_orcid
 from stigraph.ingest.pi_list import map_pi_list
@@ -236,6 +237,10 @@ class Pipeline:
             missions = MappedMissions()
             self._stage(staging, map_missions(file, self.minter, missions))
             return _Mapped(lines=missions.lines, skipped=missions.skipped)
+        if spec.kind == "kaken":
+            researchers = MappedKaken()
+            self._stage(staging, map_kaken(file, self.minter, researchers))
+            return _Mapped(records=researchers.records, skipped=researchers.skipped)
         if spec.kind == "orcid":
             people = MappedOrcid()
             self._stage(staging, map_orcid(file, self.minter, people))

@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from stigraph.errors import ErrorContext, InputError
 
-SourceKind = Literal["rdf", "pi-list", "ror", "wikidata-missions", "cordis", "openalex", "orcid"]
+SourceKind = Literal["rdf", "pi-list", "ror", "wikidata-missions", "cordis", "openalex", "orcid", "kaken"]
 _ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 
 
