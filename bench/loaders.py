@@ -37,7 +37,7 @@ sys.path.insert(0, str(REPO))
 
 from stigraph.bundle import read_bundle  # noqa: E402
 from stigraph.config import Settings  # noqa: E402
-from stigraph.ingest.pipeline import Pipeline  # noqa: E402
+from stigraph.ingest.pipeline import Pipeline, read_files  # noqa: E402
 from stigraph.ingest.sources import SourceSpec  # noqa: E402
 from stigraph.namespaces import Minter  # noqa: E402
 from stigraph.store import open_store  # noqa: E402
@@ -145,9 +145,7 @@ def validation_vs_pyshacl(workdir: Path, kind: str, path: Path) -> dict[str, Any
 
         staging = StagingArea()
         spec = SourceSpec(id=f"shacl-{kind}", kind=kind, input=[path])  # type: ignore[arg-type]
-        from stigraph.ingest.inputs import read_input
-
-        pipeline.stage_file(spec, read_input(path, binary=path.suffix == ".zip"), staging)
+        pipeline.stage(spec, read_files(spec, [path]), staging)
         staging.add_context(pipeline.validation_context(spec, staging))
         t0 = time.perf_counter()
         report = validator.validate(staging)

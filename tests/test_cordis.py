@@ -173,3 +173,14 @@ def test_the_shared_participation_files_load(vocab_pipeline: Pipeline) -> None:
     assert participations == len({(r["projectID"], r["organisationID"], r["order"], r["role"]) for r in rows})
     with pytest.raises(InputError):  # and a file that is not CORDIS's is refused
         vocab_pipeline.load(SourceSpec(id="x", kind="cordis", input=[REPO / "loaders" / "pi-list" / "sample.csv"]))
+
+
+def test_validate_reads_cordis_files_as_cordis(tmp_path: Path) -> None:
+    """`stigraph validate` stages a file through the same per-kind mapping as a load."""
+    from .conftest import run_cli
+
+    store = tmp_path / "store"
+    assert run_cli("load-bundle", store=store).returncode == 0
+    done = run_cli("validate", str(LOADER / "organization.csv"), "--kind", "cordis", store=store)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "conforms" in done.stdout

@@ -12,9 +12,9 @@ from pyoxigraph import NamedNode, RdfFormat, parse
 from rdflib import Graph, Literal, URIRef
 from rdflib.compare import graph_diff, isomorphic
 
-from stigraph.ingest.literals import decimal_literal
 from stigraph.ingest.pipeline import Pipeline
 from stigraph.ingest.sources import load_spec
+from stigraph.ingest.terms import decimal_literal
 
 from .conftest import REPO
 

@@ -21,7 +21,7 @@ from stigraph.config import Settings
 from stigraph.errors import InputError, StigraphError
 from stigraph.formats import GRAPH_FORMATS, RESULT_FORMATS
 from stigraph.ingest.inputs import read_input
-from stigraph.ingest.pipeline import Pipeline
+from stigraph.ingest.pipeline import Pipeline, read_files
 from stigraph.ingest.sources import SourceKind, SourceSpec, load_spec, make_spec
 from stigraph.ingest.visibility import RAW_GRAPH
 from stigraph.namespaces import Minter, slug
@@ -199,8 +199,7 @@ def validate(
         spec = _spec_for(file, kind, None, None, mission, pilist, None)
         with open_store(state.settings) as store:
             pipeline = Pipeline(store, validator, _minter())
-            for path in spec.input:
-                pipeline.stage_file(spec, read_input(path), staging)
+            pipeline.stage(spec, read_files(spec, spec.input), staging)
             staging.add_context(pipeline.validation_context(spec, staging))
     report = validator.validate(staging)
     if output == "json":

@@ -30,7 +30,8 @@ from pyoxigraph import Literal, NamedNode, Quad
 from stigraph.errors import ErrorContext, InputError, MappingError
 from stigraph.ingest.csv_rows import read_rows
 from stigraph.ingest.inputs import InputFile
-from stigraph.ingest.literals import decimal_literal, web_iri
+from stigraph.ingest.mapped import Mapped
+from stigraph.ingest.terms import decimal_literal, web_iri
 from stigraph.ingest.visibility import RAW_GRAPH
 from stigraph.namespaces import DCTERMS, RDF, RDFS, SG, SKOS, XSD, Minter, hashed_key
 
@@ -63,11 +64,10 @@ _COUNTRY = re.compile(r"^[A-Z]{2}$")
 
 
 @dataclass
-class MappedCordis:
+class MappedCordis(Mapped):
     """What a source's files have said so far: a project file may come before or after the
     organisation file that names its projects."""
 
-    lines: dict[str, int] = field(default_factory=dict)  # node IRI -> CSV line
     described: set[str] = field(default_factory=set)  # project ids a project file describes
     named: dict[str, str] = field(default_factory=dict)  # project id -> acronym, from organisation rows
     projects: int = 0

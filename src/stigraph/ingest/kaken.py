@@ -20,13 +20,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from pyoxigraph import Literal, NamedNode, Quad
 
 from stigraph.errors import ErrorContext, InputError, MappingError
 from stigraph.ingest.inputs import InputFile, json_document
+from stigraph.ingest.mapped import Mapped
+from stigraph.ingest.terms import affiliation_quads
 from stigraph.ingest.visibility import RAW_GRAPH
 from stigraph.namespaces import FOAF, RDF, RDFS, SG, SKOS, XSD, Minter, hashed_key
 
@@ -36,9 +38,7 @@ _LANG = re.compile(r"^[a-z]{2,3}(-[A-Za-z]{4})?$")
 
 
 @dataclass
-class MappedKaken:
-    records: dict[str, str] = field(default_factory=dict)
-    skipped: dict[str, int] = field(default_factory=dict)
+class MappedKaken(Mapped):
     people: int = 0
 
 
@@ -116,9 +116,7 @@ def _researcher(file: InputFile, n: int, raw: Any, minter: Minter, mapped: Mappe
             yield from _affiliation(affiliation, f"{section}[{i}]", current, number, person, minter, mapped, fail, t)
     for section in ("work:project", "work:product"):
         count = len(raw.get(section) or [])
-        if count:
-            why = f"KAKEN {section.split(':')[1]}s (not read yet)"
-            mapped.skipped[why] = mapped.skipped.get(why, 0) + count
+        mapped.skip(f"KAKEN {section.split(':')[1]}s (not read yet)", count)
 
 
 def _date(value: Any, field: str, fail: Any) -> Literal | None:
@@ -161,10 +159,7 @@ def _affiliation(
     since, until = _date(raw.get("since"), f"{where}.since", fail), _date(raw.get("until"), f"{where}.until", fail)
     position = minter.entity("position", hashed_key("kaken", f"{number}/{where}/{names[0][0]}"))
     mapped.records[position.value] = f"{number}, {where}"
-    yield t(position, RDF + "type", NamedNode(SG + "Affiliation"))
-    yield t(position, SG + "holder", person)
-    yield t(position, SG + "organization", org)
-    yield t(position, SG + "role", minter.entity("role", "researcher"))
+    yield from affiliation_quads(position, person, org, minter.entity("role", "researcher"))
     for key, prop in (("affiliation:department", "department"), ("affiliation:jobTitle", "title")):
         for text, lang in _texts(raw.get(key)):
             yield t(position, SG + prop, Literal(text, language=lang if _LANG.match(lang) else "ja"))

@@ -37,7 +37,9 @@ from pyoxigraph import Literal, NamedNode, Quad
 
 from stigraph.errors import ErrorContext, InputError, MappingError
 from stigraph.ingest.inputs import InputFile, json_document
+from stigraph.ingest.mapped import Mapped
 from stigraph.ingest.ror import TYPES as ROR_TYPES
+from stigraph.ingest.terms import affiliation_quads
 from stigraph.ingest.visibility import RAW_GRAPH
 from stigraph.namespaces import DCTERMS, RDF, RDFS, SG, SKOS, XSD, Minter, hashed_key
 
@@ -53,9 +55,7 @@ OTHER_KINDS = {"C": "concept", "F": "funder", "P": "publisher", "S": "source", "
 
 
 @dataclass
-class MappedOpenAlex:
-    records: dict[str, str] = field(default_factory=dict)  # node IRI -> record that made it
-    skipped: dict[str, int] = field(default_factory=dict)
+class MappedOpenAlex(Mapped):
     works: int = 0
     authors: int = 0
     institutions: int = 0
@@ -132,8 +132,7 @@ def map_openalex(file: InputFile, minter: Minter, mapped: MappedOpenAlex) -> Ite
             mapped.records.setdefault(node.value, f"{where} ({entity.id})")
             mapped.institutions += 1
         else:
-            why = f"OpenAlex {OTHER_KINDS[key[0]]}s are not part of the model"
-            mapped.skipped[why] = mapped.skipped.get(why, 0) + 1
+            mapped.skip(f"OpenAlex {OTHER_KINDS[key[0]]}s are not part of the model")
     if count == 0:
         raise InputError("no OpenAlex entities in the input", context=ErrorContext(file=str(file.path)))
 
@@ -149,26 +148,36 @@ def _name(entity: _Entity, obj: dict[str, Any], field: str) -> str:
     return value.strip()
 
 
+def _key(entity: _Entity, value: Any, kind: str, field: str, expected: str) -> str:
+    """The OpenAlex id (W…, A…, I…) of a reference that must be of ``kind``."""
+    match = _OPENALEX.match(value) if isinstance(value, str) else None
+    if match is None or match.group(1)[0] != kind:
+        raise entity.fail(field, f"{field} is {value!r}", expected)
+    return match.group(1)
+
+
+def _optional(entity: _Entity, value: Any, pattern: re.Pattern[str], field: str, expected: str) -> str | None:
+    """The id inside an optional identifier URL (ORCID, ROR), None when there is none."""
+    if value is None:
+        return None
+    found = pattern.match(value) if isinstance(value, str) else None
+    if found is None:
+        raise entity.fail(field, f"{field} is {value!r}", expected)
+    return found.group(1)
+
+
 def _person(
     entity: _Entity, author: dict[str, Any], field: str, minter: Minter, mapped: MappedOpenAlex
 ) -> Iterator[Quad]:
     """The person of an author object (of a work's authorship, or an author record); returns it."""
-    match = _OPENALEX.match(author.get("id") or "")
-    if match is None or match.group(1)[0] != "A":
-        raise entity.fail(f"{field}.id", f"author id {author.get('id')!r}", "an OpenAlex author URL")
-    orcid_url = author.get("orcid")
-    orcid = None
-    if orcid_url is not None:
-        found = _ORCID.match(orcid_url) if isinstance(orcid_url, str) else None
-        if found is None:
-            raise entity.fail(f"{field}.orcid", f"ORCID {orcid_url!r}", "https://orcid.org/0000-0000-0000-0000")
-        orcid = found.group(1)
-    person = minter.entity("person", orcid or f"openalex-{match.group(1)}")
+    key = _key(entity, author.get("id"), "A", f"{field}.id", "an OpenAlex author URL")
+    orcid = _optional(entity, author.get("orcid"), _ORCID, f"{field}.orcid", "https://orcid.org/0000-0000-0000-0000")
+    person = minter.entity("person", orcid or f"openalex-{key}")
     if mapped.first(person):
         mapped.records.setdefault(person.value, f"{entity.where} ({entity.id})")
         yield _t(person, RDF + "type", NamedNode(SG + "Researcher"))
         yield _t(person, RDFS + "label", Literal(_name(entity, author, f"{field}.display_name"), language="en"))
-        yield _t(person, SG + "openalex", Literal(match.group(1)))
+        yield _t(person, SG + "openalex", Literal(key))
         yield _t(person, SG + "visibility", NamedNode(SG + "Public"))
         if orcid:
             yield _t(person, SG + "orcid", Literal(orcid))
@@ -179,24 +188,16 @@ def _institution(
     entity: _Entity, inst: dict[str, Any], field: str, minter: Minter, mapped: MappedOpenAlex
 ) -> Iterator[Quad]:
     """The organisation of an institution object; returns it."""
-    match = _OPENALEX.match(inst.get("id") or "")
-    if match is None or match.group(1)[0] != "I":
-        raise entity.fail(f"{field}", f"institution id {inst.get('id')!r}", "an OpenAlex institution URL")
-    ror_url = inst.get("ror")
-    ror = None
-    if ror_url is not None:
-        found = _ROR.match(ror_url) if isinstance(ror_url, str) else None
-        if found is None:
-            raise entity.fail(f"{field}.ror", f"ROR {ror_url!r}", "https://ror.org/ and a 9-character id")
-        ror = found.group(1)
-    org = minter.entity("org", ror or f"openalex-{match.group(1)}")
+    key = _key(entity, inst.get("id"), "I", field, "an OpenAlex institution URL")
+    ror = _optional(entity, inst.get("ror"), _ROR, f"{field}.ror", "https://ror.org/ and a 9-character id")
+    org = minter.entity("org", ror or f"openalex-{key}")
     if mapped.first(org):
         yield _t(org, RDF + "type", NamedNode(SG + "Institution"))
         kind = INSTITUTION_TYPES.get(inst.get("type") or "")
         if kind:
             yield _t(org, RDF + "type", NamedNode(SG + kind))
         yield _t(org, SKOS + "prefLabel", Literal(_name(entity, inst, f"{field}.display_name")))
-        yield _t(org, SG + "openalex", Literal(match.group(1)))
+        yield _t(org, SG + "openalex", Literal(key))
         if ror:
             yield _t(org, SG + "ror", Literal(ror))
         code = inst.get("country_code")
@@ -273,9 +274,6 @@ def _author(entity: _Entity, key: str, minter: Minter, mapped: MappedOpenAlex) -
         org = yield from _institution(entity, inst, f"{field}.institution", minter, mapped)
         position = minter.entity("position", hashed_key("openalex", f"{key}/{inst['id']}"))
         mapped.records[position.value] = f"{entity.where} ({entity.id}), {field}"
-        yield _t(position, RDF + "type", NamedNode(SG + "Affiliation"))
-        yield _t(position, SG + "holder", person)
-        yield _t(position, SG + "organization", org)
-        yield _t(position, SG + "role", minter.entity("role", "researcher"))
+        yield from affiliation_quads(position, person, org, minter.entity("role", "researcher"))
         yield _t(position, SG + "startDate", Literal(str(min(years)), datatype=NamedNode(XSD + "gYear")))
         yield _t(position, SG + "endDate", Literal(str(max(years)), datatype=NamedNode(XSD + "gYear")))

@@ -25,14 +25,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from pyoxigraph import Literal, NamedNode, Quad
 
 from stigraph.errors import ErrorContext, InputError, MappingError
 from stigraph.ingest.inputs import InputFile, json_document
-from stigraph.ingest.literals import web_iri
+from stigraph.ingest.mapped import Mapped
+from stigraph.ingest.terms import affiliation_quads, web_iri
 from stigraph.ingest.visibility import RAW_GRAPH
 from stigraph.namespaces import FOAF, RDF, RDFS, SG, SKOS, XSD, Minter, hashed_key
 
@@ -47,14 +48,8 @@ NOT_READ = ("distinctions", "fundings", "invited-positions", "memberships", "pee
 
 
 @dataclass
-class MappedOrcid:
-    records: dict[str, str] = field(default_factory=dict)  # node IRI -> the record it came from
-    skipped: dict[str, int] = field(default_factory=dict)
+class MappedOrcid(Mapped):
     people: int = 0
-
-    def skip(self, why: str, n: int = 1) -> None:
-        if n:
-            self.skipped[why] = self.skipped.get(why, 0) + n
 
 
 def _lang(text: str) -> str:
@@ -221,10 +216,7 @@ def _position(
     put_code = item.get("put-code")
     position = minter.entity("position", hashed_key("orcid", f"{record.orcid}/{where.split('.')[1]}/{put_code}"))
     mapped.records[position.value] = f"{record.orcid}, {where}"
-    yield t(position, RDF + "type", NamedNode(SG + "Affiliation"))
-    yield t(position, SG + "holder", person)
-    yield t(position, SG + "organization", org)
-    yield t(position, SG + "role", minter.entity("role", role))
+    yield from affiliation_quads(position, person, org, minter.entity("role", role))
     for key_, prop in (("role-title", "title"), ("department-name", "department")):
         text = _value(item.get(key_))
         if text:

@@ -17,6 +17,7 @@ from stigraph.errors import ErrorContext, InputError, MappingError
 from stigraph.ingest.csv_rows import read_rows
 from stigraph.ingest.inputs import InputFile
 from stigraph.ingest.sources import SourceSpec
+from stigraph.ingest.terms import affiliation_quads
 from stigraph.ingest.visibility import RAW_GRAPH
 from stigraph.namespaces import FOAF, RDF, RDFS, SG, SKOS, XSD, Minter, hashed_key, slug
 
@@ -171,10 +172,7 @@ def map_pi_list(file: InputFile, spec: SourceSpec, minter: Minter) -> MappedCsv:
             t(org, SG + "locatedIn", city)
         position = minter.entity("position", hashed_key(spec.id, f"{local_id}/pi"))
         lines[position.value] = line
-        t(position, RDF + "type", NamedNode(SG + "Affiliation"))
-        t(position, SG + "holder", person)
-        t(position, SG + "organization", org)
-        t(position, SG + "role", minter.entity("role", "principal-investigator"))
+        quads.extend(affiliation_quads(position, person, org, minter.entity("role", "principal-investigator")))
         if row.get("title"):
             t(position, SG + "title", Literal(row["title"], language="en"))
         if row.get("department"):

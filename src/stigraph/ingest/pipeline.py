@@ -20,6 +20,7 @@ from stigraph.errors import ErrorContext, InputError, ValidationFailed
 from stigraph.ingest.cordis import MappedCordis, map_cordis, project_stubs
 from stigraph.ingest.inputs import InputFile, rdf_format, read_input
 from stigraph.ingest.kaken import MappedKaken, map_kaken
+from stigraph.ingest.mapped import Mapped
 from stigraph.ingest.openalex import MappedOpenAlex, map_openalex
 from stigraph.ingest.orcid import MappedOrcid, map_orcid
 from stigraph.ingest.pi_list import map_pi_list
@@ -66,12 +67,24 @@ class _Clock:
         self._last = now
 
 
-@dataclass
-class _Mapped:
-    lines: dict[str, int] = field(default_factory=dict)  # node IRI -> input line (CSV)
-    columns: dict[str, str] = field(default_factory=dict)  # property IRI -> input column (CSV)
-    records: dict[str, str] = field(default_factory=dict)  # node IRI -> input record (JSON)
-    skipped: dict[str, int] = field(default_factory=dict)  # why -> records left out
+@dataclass(frozen=True)
+class _Kind:
+    """How one source kind is mapped: a fresh ``Mapped`` of its type per load, quads per file,
+    and optionally quads once all files are read (nodes the files only point at)."""
+
+    mapped: type[Mapped]
+    map: Callable[[InputFile, Minter, Any], Iterator[Quad]]
+    finish: Callable[[Minter, Any], Iterator[Quad]] | None = None
+
+
+_KINDS = {
+    "ror": _Kind(MappedRecords, map_ror),
+    "wikidata-missions": _Kind(MappedMissions, map_missions),
+    "cordis": _Kind(MappedCordis, map_cordis, project_stubs),
+    "openalex": _Kind(MappedOpenAlex, map_openalex),
+    "orcid": _Kind(MappedOrcid, map_orcid),
+    "kaken": _Kind(MappedKaken, map_kaken),
+}
 
 
 Progress = Callable[[str, int, int | None], None]
@@ -97,6 +110,12 @@ class _Counted:
             yield q
 
 
+def read_files(spec: SourceSpec, paths: list[Path]) -> list[InputFile]:
+    """The source's input files, read whole; zip and gzip inputs of the JSON sources are bytes
+    that their mapper decompresses (RDF and CSV inputs must be UTF-8 text)."""
+    return [read_input(p, binary=p.suffix.lower() in (".zip", ".gz") and spec.kind != "rdf") for p in paths]
+
+
 class Pipeline:
     def __init__(
         self, store: EmbeddedStore, validator: Validator, minter: Minter, progress: Progress | None = None
@@ -120,7 +139,7 @@ class Pipeline:
             raise InputError("no input file given", context=ErrorContext(source=spec.id))
         if spec.kind == "pi-list" and len(paths) != 1:
             raise InputError("a pi-list source is one CSV file", context=ErrorContext(source=spec.id))
-        files = [read_input(p, binary=p.suffix.lower() in (".zip", ".gz") and spec.kind != "rdf") for p in paths]
+        files = read_files(spec, paths)
         label = ", ".join(str(p) for p in paths)
         if self._unchanged(spec, files):
             return LoadResult(spec.id, "unchanged", label, self.store.generation)
@@ -151,18 +170,7 @@ class Pipeline:
         clock: _Clock,
         staging: StagingArea,
     ) -> LoadResult:
-        skipped: dict[str, int] = {}
-        if spec.kind == "cordis":  # its files refer to each other: mapped together
-            mapped = self._stage_cordis(files, staging)
-        records: dict[str, str] = {}
-        for file in files if spec.kind != "cordis" else []:
-            mapped = self.stage_file(spec, file, staging)
-            records.update(mapped.records)  # JSON records name their ids: one map for all files
-            mapped.records = records
-            for why, n in mapped.skipped.items():
-                skipped[why] = skipped.get(why, 0) + n
-            if staging.count(RAW_GRAPH) == 0:
-                raise InputError("the file holds no triples", context=ErrorContext(file=str(file.path)))
+        mapped = self.stage(spec, files, staging)
         clock.lap("parse")
         staging.add_context(self.validation_context(spec, staging))
         clock.lap("context")
@@ -203,7 +211,7 @@ class Pipeline:
             checks=report.checks,
             load=record.iri.value,
             seconds=clock.laps,
-            skipped=skipped,
+            skipped=mapped.skipped,
         )
 
     @staticmethod
@@ -220,42 +228,25 @@ class Pipeline:
         finally:
             scratch.unlink(missing_ok=True)
 
-    def _stage_cordis(self, files: list[InputFile], staging: StagingArea) -> _Mapped:
-        cordis = MappedCordis()
+    def stage(self, spec: SourceSpec, files: list[InputFile], staging: StagingArea) -> Mapped:
+        """Map every file of the source into ``staging``; what mapping learnt, for errors."""
+        kind = _KINDS.get(spec.kind)
+        mapped = kind.mapped() if kind else Mapped()
         for file in files:
-            self._stage(staging, map_cordis(file, self.minter, cordis))
-        self._stage(staging, project_stubs(self.minter, cordis))
-        if not cordis.projects and not cordis.participations:
-            raise InputError("the CORDIS files hold no rows", context=ErrorContext(file=str(files[0].path)))
-        return _Mapped(lines=cordis.lines)
-
-    def stage_file(self, spec: SourceSpec, file: InputFile, staging: StagingArea) -> _Mapped:
-        if spec.kind == "rdf":
-            stage_rdf(file, rdf_format(file.path, spec.format), staging, self.minter, spec.id)
-            return _Mapped()
-        if spec.kind == "wikidata-missions":
-            missions = MappedMissions()
-            self._stage(staging, map_missions(file, self.minter, missions))
-            return _Mapped(lines=missions.lines, skipped=missions.skipped)
-        if spec.kind == "kaken":
-            researchers = MappedKaken()
-            self._stage(staging, map_kaken(file, self.minter, researchers))
-            return _Mapped(records=researchers.records, skipped=researchers.skipped)
-        if spec.kind == "orcid":
-            people = MappedOrcid()
-            self._stage(staging, map_orcid(file, self.minter, people))
-            return _Mapped(records=people.records, skipped=people.skipped)
-        if spec.kind == "openalex":
-            found = MappedOpenAlex()
-            self._stage(staging, map_openalex(file, self.minter, found))
-            return _Mapped(records=found.records, skipped=found.skipped)
-        if spec.kind == "ror":
-            records = MappedRecords()
-            self._stage(staging, map_ror(file, self.minter, records))
-            return _Mapped(records=records.records)
-        mapped = map_pi_list(file, spec, self.minter)
-        staging.extend(mapped.quads)
-        return _Mapped(lines=mapped.lines, columns=mapped.columns)
+            if spec.kind == "rdf":
+                stage_rdf(file, rdf_format(file.path, spec.format), staging, self.minter, spec.id)
+            elif kind is not None:
+                self._stage(staging, kind.map(file, self.minter, mapped))
+            else:
+                csv_rows = map_pi_list(file, spec, self.minter)
+                self._stage(staging, csv_rows.quads)
+                mapped.lines.update(csv_rows.lines)
+                mapped.columns.update(csv_rows.columns)
+            if staging.count(RAW_GRAPH) == 0:
+                raise InputError("the file holds no triples", context=ErrorContext(file=str(file.path)))
+        if kind is not None and kind.finish is not None:
+            self._stage(staging, kind.finish(self.minter, mapped))
+        return mapped
 
     def _unchanged(self, spec: SourceSpec, files: list[InputFile]) -> bool:
         """The same bytes were the source's last load and its graphs are still there."""
@@ -305,7 +296,7 @@ class Pipeline:
 EXAMPLES_PER_CONSTRAINT = 10
 
 
-def _validation_error(report: ValidationReport, file: InputFile | None, mapped: _Mapped) -> ValidationFailed:
+def _validation_error(report: ValidationReport, file: InputFile | None, mapped: Mapped) -> ValidationFailed:
     """One error for a load that does not conform: the first problem in its message, a count per
     constraint (a dump that breaks one rule a hundred thousand times says so in one line), and
     the first few problems of each constraint, located in the input, as details."""
@@ -353,7 +344,7 @@ def _input_order(v: Violation) -> tuple[int, str]:
     return (int(position) if position.isdigit() else 1 << 62), v.focus
 
 
-def _locate(v: Violation, file: InputFile | None, mapped: _Mapped) -> Violation:
+def _locate(v: Violation, file: InputFile | None, mapped: Mapped) -> Violation:
     record = mapped.records.get(v.focus)
     if file is None:  # several files: line numbers would be ambiguous, record ids are not
         return replace(v, record=record)

@@ -30,7 +30,7 @@ import io
 import re
 import zipfile
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -38,7 +38,8 @@ from pyoxigraph import Literal, NamedNode, Quad
 
 from stigraph.errors import ErrorContext, InputError, MappingError
 from stigraph.ingest.inputs import InputFile, json_document
-from stigraph.ingest.literals import decimal_literal, web_iri
+from stigraph.ingest.mapped import Mapped
+from stigraph.ingest.terms import decimal_literal, web_iri
 from stigraph.ingest.visibility import RAW_GRAPH
 from stigraph.namespaces import DCTERMS, RDF, RDFS, SCHEMA, SG, SKOS, XSD, Minter
 
@@ -65,10 +66,9 @@ _WIKIDATA = re.compile(r"^Q[1-9][0-9]*$")
 
 
 @dataclass
-class MappedRecords:
+class MappedRecords(Mapped):
     """What the pipeline needs besides the quads: where each node came from, for errors."""
 
-    records: dict[str, str] = field(default_factory=dict)  # node IRI -> "N (ROR id)": its record
     count: int = 0
 
 

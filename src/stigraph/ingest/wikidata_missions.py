@@ -22,7 +22,7 @@ from __future__ import annotations
 import csv
 import re
 from collections.abc import Callable, Generator, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from functools import cache
 from importlib import resources
@@ -32,7 +32,8 @@ from pyoxigraph import Literal, NamedNode, Quad
 from stigraph.errors import ErrorContext, InputError, MappingError
 from stigraph.ingest.csv_rows import read_rows
 from stigraph.ingest.inputs import InputFile
-from stigraph.ingest.literals import decimal_literal, web_iri
+from stigraph.ingest.mapped import Mapped
+from stigraph.ingest.terms import decimal_literal, web_iri
 from stigraph.ingest.visibility import RAW_GRAPH
 from stigraph.namespaces import RDF, RDFS, SCHEMA, SG, XSD, Minter
 
@@ -95,9 +96,7 @@ _Triple = Callable[[NamedNode, str, NamedNode | Literal], Quad]
 
 
 @dataclass
-class MappedMissions:
-    lines: dict[str, int] = field(default_factory=dict)  # node IRI -> CSV line
-    skipped: dict[str, int] = field(default_factory=dict)  # why -> rows left out
+class MappedMissions(Mapped):
     count: int = 0
 
 
@@ -137,8 +136,7 @@ def map_missions(file: InputFile, minter: Minter, mapped: MappedMissions) -> Ite
         operator = item("operatorQID", row["operatorQID"])
         state = codes.get(operator) or OPERATOR_STATES.get(operator)
         if state is None:
-            why = f"operator {row['operator']!r} has no country code"
-            mapped.skipped[why] = mapped.skipped.get(why, 0) + 1
+            mapped.skip(f"operator {row['operator']!r} has no country code")
             continue
         kind = item("typeQID", row["typeQID"])
         if kind not in TYPES:
@@ -146,8 +144,7 @@ def map_missions(file: InputFile, minter: Minter, mapped: MappedMissions) -> Ite
         cls, concept, words = TYPES[kind]
         jurisdictions = [j for j in row.get("jurisdictionQIDs", "").split("|") if j]
         if not jurisdictions and cls not in ("Embassy", "PermanentMission") and not row.get("cityQID"):
-            why = "a consulate or office with neither jurisdiction nor city"
-            mapped.skipped[why] = mapped.skipped.get(why, 0) + 1
+            mapped.skip("a consulate or office with neither jurisdiction nor city")
             continue
         mission = minter.entity("mission", qid)
         mapped.lines[mission.value] = line

@@ -1,14 +1,16 @@
 """Terms the loaders write from source values: typed literals in the canonical form of their
-datatype (so the same value from two sources is the same RDF term), and web addresses checked
-the one way every loader checks them."""
+datatype (so the same value from two sources is the same RDF term), web addresses checked the
+one way every loader checks them, and the core of an affiliation, which every source of people
+writes alike."""
 
 from __future__ import annotations
 
 from decimal import Decimal
 
-from pyoxigraph import Literal, NamedNode
+from pyoxigraph import Literal, NamedNode, Quad
 
-from stigraph.namespaces import XSD
+from stigraph.ingest.visibility import RAW_GRAPH
+from stigraph.namespaces import RDF, SG, XSD
 
 _DECIMAL = NamedNode(XSD + "decimal")
 
@@ -37,3 +39,14 @@ def web_iri(url: str) -> NamedNode | None:
         return NamedNode(url)
     except ValueError:
         return None
+
+
+def affiliation_quads(position: NamedNode, holder: NamedNode, organization: NamedNode, role: NamedNode) -> list[Quad]:
+    """An ``sg:Affiliation``: who holds it, where, in which role (dates and titles are the
+    caller's, as each source gives them differently)."""
+    return [
+        Quad(position, NamedNode(RDF + "type"), NamedNode(SG + "Affiliation"), RAW_GRAPH),
+        Quad(position, NamedNode(SG + "holder"), holder, RAW_GRAPH),
+        Quad(position, NamedNode(SG + "organization"), organization, RAW_GRAPH),
+        Quad(position, NamedNode(SG + "role"), role, RAW_GRAPH),
+    ]
