@@ -126,6 +126,11 @@ def _spec_for(
     return make_spec(raw)
 
 
+_Reconcile = Annotated[
+    bool, typer.Option("--reconcile/--no-reconcile", help="Match identities across sources after loading.")
+]
+
+
 @app.command()
 def load(
     source: Annotated[Path, typer.Argument(help="A data file, or a source.yml describing one.")],
@@ -140,6 +145,7 @@ def load(
     mission: Annotated[str | None, typer.Option(help="pi-list: IRI of the publishing mission.")] = None,
     pilist: Annotated[str | None, typer.Option(help="pi-list: IRI of the list.")] = None,
     title: Annotated[str | None, typer.Option(help="Title of the source.")] = None,
+    reconcile: _Reconcile = True,
 ) -> None:
     """Load one source: parse, validate, then replace its graphs atomically."""
     spec = _spec_for(source, kind, source_id, fmt, mission, pilist, title)
@@ -148,6 +154,8 @@ def load(
         with _progress(f"loading {spec.id}") as pipeline.progress:
             result = pipeline.load(spec)
         _print_load(result.as_dict())
+        if reconcile and result.status == "loaded":
+            _print_reconciliation(_reconcile(store).counts())
 
 
 def _print_load(result: dict[str, Any]) -> None:
@@ -168,15 +176,20 @@ def _print_load(result: dict[str, Any]) -> None:
 @app.command("load-bundle")
 def load_bundle(
     manifest: Annotated[Path | None, typer.Argument(help="Bundle manifest (default data/bundle.yml).")] = None,
+    reconcile: _Reconcile = True,
 ) -> None:
     """Load every source of the bundled graph, in order."""
     specs = read_bundle(manifest or state.settings.bundle)
     with open_store(state.settings, write=True) as store:
         pipeline = _pipeline(store)
+        loaded = False
         for spec in specs:
             with _progress(f"loading {spec.id}") as pipeline.progress:
                 result = pipeline.load(spec)
             _print_load(result.as_dict())
+            loaded = loaded or result.status == "loaded"
+        if reconcile and loaded:
+            _print_reconciliation(_reconcile(store).counts())
 
 
 @app.command()
@@ -520,6 +533,115 @@ def queries_docs(
 
     output.write_text(render_docs(_catalog()), encoding="utf-8")
     out.print(f"wrote {output}")
+
+
+reconcile_app = typer.Typer(
+    help="Identity reconciliation: one node per real person or organisation across sources.",
+    invoke_without_command=True,
+)
+app.add_typer(reconcile_app, name="reconcile")
+
+
+def _reconcile(store: EmbeddedStore, *, write: bool = True) -> Any:
+    from stigraph.reconcile.run import reconcile
+
+    validator = Validator.from_dirs(state.settings.shapes_dir, state.settings.ontology_dir)
+    return reconcile(store, _minter(), validator, write=write)
+
+
+def _print_reconciliation(counts: dict[str, Any]) -> None:
+    pairs = counts["pairs"]
+    methods = ", ".join(f"{n} by {m}" for m, n in sorted(counts["accepted_by_method"].items())) or "none"
+    out.print(
+        f"[green]reconciled[/]  {counts['people']} people, {counts['organizations']} organisations: "
+        f"{pairs['accepted']} pair(s) accepted ({methods}), {pairs['uncertain']} to review, "
+        f"{pairs['rejected']} rejected by curators; {counts['clusters']} merged entities "
+        f"({counts['seconds']} s)",
+        highlight=False,
+    )
+
+
+@reconcile_app.callback()
+def reconcile_run(
+    ctx: typer.Context,
+    report: Annotated[bool, typer.Option("--report", help="List the uncertain pairs for review.")] = False,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Match and report without writing.")] = False,
+    output: Annotated[str, typer.Option("--format", help="text or json.")] = "text",
+    limit: Annotated[int, typer.Option(help="At most this many pairs in the report.")] = 200,
+) -> None:
+    """Match people and organisations across sources and write owl:sameAs links and matches.
+
+    Shared identifiers first, then names and affiliations; curator decisions always win.
+    """
+    if ctx.invoked_subcommand is not None:
+        return
+    with open_store(state.settings, write=not dry_run) as store:
+        result = _reconcile(store, write=not dry_run)
+    rows = result.report()[:limit] if report else []
+    if output == "json":
+        out.print_json(json.dumps({**result.counts(), "review": rows} if report else result.counts()))
+        return
+    _print_reconciliation(result.counts())
+    if report:
+        table = Table("confidence", "kind", "first", "second", "evidence", title="Pairs to review")
+        for row in rows:
+            table.add_row(
+                f"{row['confidence']:.2f}",
+                row["kind"],
+                f"{row['a_label']}\n{row['a']}",
+                f"{row['b_label']}\n{row['b']}",
+                "; ".join(row["evidence"]),
+            )
+        out.print(table)
+        out.print("decide with: stigraph reconcile accept|reject FIRST SECOND --curator NAME", highlight=False)
+
+
+def _decide(verdict: str, first: str, second: str, curator: str, note: str | None) -> None:
+    from stigraph.reconcile.decisions import record_decision
+    from stigraph.reconcile.entities import read_entities
+    from stigraph.validation.validator import subclass_closure
+
+    validator = Validator.from_dirs(state.settings.shapes_dir, state.settings.ontology_dir)
+    with open_store(state.settings, write=True) as store:
+        entities = read_entities(store, _minter(), subclass_closure(validator.class_axioms))
+        decision = record_decision(
+            store, _minter(), validator, entities, first, second, verdict, curator=curator, note=note
+        )
+        out.print(f"[green]recorded[/]  {decision.verdict} {decision.a} {decision.b}", highlight=False)
+        _print_reconciliation(_reconcile(store).counts())
+
+
+_Curator = Annotated[str, typer.Option("--curator", help="Who decides (kept with the decision).")]
+_Note = Annotated[str | None, typer.Option("--note", help="Why, for the next curator.")]
+_Node = Annotated[str, typer.Argument(help="IRI of a person or organisation.")]
+
+
+@reconcile_app.command("accept")
+def reconcile_accept(first: _Node, second: _Node, curator: _Curator, note: _Note = None) -> None:
+    """Record that two nodes are the same entity (kept across reloads), and reconcile."""
+    _decide("accept", first, second, curator, note)
+
+
+@reconcile_app.command("reject")
+def reconcile_reject(first: _Node, second: _Node, curator: _Curator, note: _Note = None) -> None:
+    """Record that two nodes are different entities (kept across reloads), and reconcile."""
+    _decide("reject", first, second, curator, note)
+
+
+@reconcile_app.command("decisions")
+def reconcile_decisions(output: Annotated[str, typer.Option("--format", help="text or json.")] = "text") -> None:
+    """The curators' decisions."""
+    from stigraph.reconcile.decisions import read_decisions
+
+    with open_store(state.settings) as store:
+        decisions = read_decisions(store, _minter())
+    if output == "json":
+        out.print_json(json.dumps([d.__dict__ for d in decisions]))
+        return
+    table = Table("verdict", "first", "second", "curator", "when", "note")
+    for d in decisions:
+        table.add_row(d.verdict, d.a, d.b, d.curator, d.created, d.note or "")
+    out.print(table)
 
 
 def main() -> None:

@@ -13,6 +13,9 @@ from stigraph.errors import ErrorContext, InputError
 
 SourceKind = Literal["rdf", "pi-list", "ror", "wikidata-missions", "cordis", "openalex", "orcid", "kaken"]
 _ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
+RESERVED_IDS = ("reconcile", "curation")
+"""Graphs of these ids belong to identity reconciliation and to curators' decisions: a load
+under one of them would replace them."""
 
 
 class SourceSpec(BaseModel):
@@ -43,6 +46,8 @@ class SourceSpec(BaseModel):
     def _check_id(cls, value: str) -> str:
         if not _ID.match(value):
             raise ValueError("lower-case letters, digits and '-', at most 63 characters")
+        if value in RESERVED_IDS:
+            raise ValueError(f"{value!r} is reserved (reconciliation and curator decisions); choose another id")
         return value
 
 
