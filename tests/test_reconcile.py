@@ -198,7 +198,7 @@ def test_run_writes_same_as_to_the_canonical_node_and_matches_with_evidence(labe
         "PREFIX sg: <https://w3id.org/stigraph/ontology#> SELECT ?c ?method ?status ?e WHERE { "
         "?m a sg:IdentityMatch ; sg:matchedNode <https://w3id.org/stigraph/id/org/043mz5j54> , "
         "<https://w3id.org/stigraph/id/org/grid-grid.266102.1> ; sg:confidence ?c ; sg:matchMethod ?method ; "
-        "sg:matchStatus ?status ; sg:evidence ?e }",
+        "sg:matchStatus ?status ; sg:matchEvidence ?e }",
     )
     assert [(float(c), *rest) for c, *rest in evidence] == [(1.0, "identifier", "accepted", "same GRID grid.266102.1")]
 

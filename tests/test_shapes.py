@@ -111,4 +111,4 @@ def test_every_shape_file_compiles(shapes: Graph) -> None:
     assert all(isinstance(URIRef(c.shape), URIRef) for c in checks)
 
 
-EXPECTED_EXAMPLES = 52
+EXPECTED_EXAMPLES = 63

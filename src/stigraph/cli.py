@@ -151,11 +151,13 @@ def load(
     spec = _spec_for(source, kind, source_id, fmt, mission, pilist, title)
     with open_store(state.settings, write=True) as store:
         pipeline = _pipeline(store)
+        if reconcile:
+            pipeline.in_commit = _reconcile_in_commit(pipeline)
         with _progress(f"loading {spec.id}") as pipeline.progress:
             result = pipeline.load(spec)
         _print_load(result.as_dict())
-        if reconcile and result.status == "loaded":
-            _print_reconciliation(_reconcile(store).counts())
+        if result.in_commit is not None:
+            _print_reconciliation(result.in_commit)
 
 
 def _print_load(result: dict[str, Any]) -> None:
@@ -547,6 +549,12 @@ def _reconcile(store: EmbeddedStore, *, write: bool = True) -> Any:
 
     validator = Validator.from_dirs(state.settings.shapes_dir, state.settings.ontology_dir)
     return reconcile(store, _minter(), validator, write=write)
+
+
+def _reconcile_in_commit(pipeline: Pipeline) -> Callable[[Any], dict[str, Any]]:
+    from stigraph.reconcile.run import reconcile_in
+
+    return lambda writer: reconcile_in(writer, pipeline.minter, pipeline.validator).counts()
 
 
 def _print_reconciliation(counts: dict[str, Any]) -> None:

@@ -51,6 +51,7 @@ class LoadResult:
     load: str | None = None
     seconds: dict[str, float] = field(default_factory=dict)
     skipped: dict[str, int] = field(default_factory=dict)  # why -> records left out (outside the model)
+    in_commit: dict[str, Any] | None = None  # what the work committed with the load reported
 
     def as_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -96,6 +97,11 @@ def _quiet(stage: str, done: int, total: int | None) -> None:
     pass
 
 
+InCommit = Callable[[Writer], dict[str, Any]]
+"""Work that must be published in the same generation as a load (identity reconciliation): it
+reads the data about to be committed through the writer, adds to it, and reports a summary."""
+
+
 class _Counted:
     """Quads passed to the staging area, counted for the progress display every 10,000."""
 
@@ -118,12 +124,18 @@ def read_files(spec: SourceSpec, paths: list[Path]) -> list[InputFile]:
 
 class Pipeline:
     def __init__(
-        self, store: EmbeddedStore, validator: Validator, minter: Minter, progress: Progress | None = None
+        self,
+        store: EmbeddedStore,
+        validator: Validator,
+        minter: Minter,
+        progress: Progress | None = None,
+        in_commit: InCommit | None = None,
     ) -> None:
         self.store = store
         self.validator = validator
         self.minter = minter
         self.progress = progress or _quiet
+        self.in_commit = in_commit
         self._staged = 0
 
     def _stage(self, staging: StagingArea, quads: Iterable[Quad]) -> None:
@@ -201,6 +213,7 @@ class Pipeline:
             ):
                 self._transfer(staging, staged, w, graphs[v])
             w.extend(prov)
+            extra = self.in_commit(w) if self.in_commit is not None else None
         clock.lap("commit")
         return LoadResult(
             source=spec.id,
@@ -212,6 +225,7 @@ class Pipeline:
             load=record.iri.value,
             seconds=clock.laps,
             skipped=mapped.skipped,
+            in_commit=extra,
         )
 
     @staticmethod

@@ -16,9 +16,8 @@ from pyoxigraph import Literal, NamedNode, Quad, QuerySolutions
 
 from stigraph.errors import ErrorContext, InputError
 from stigraph.namespaces import DCTERMS, RDF, RDFS, SG, XSD, Minter, hashed_key
-from stigraph.reconcile.entities import Entity
+from stigraph.reconcile.entities import Entity, Readable
 from stigraph.reconcile.matcher import pair
-from stigraph.store.base import GraphStore
 from stigraph.store.embedded import EmbeddedStore
 from stigraph.store.staging import RAW_GRAPH, StagingArea
 from stigraph.validation import Validator
@@ -46,7 +45,7 @@ def decision_iri(minter: Minter, a: str, b: str) -> NamedNode:
     return minter.entity("decision", hashed_key("decision", f"{x}\x00{y}"))
 
 
-def read_decisions(store: GraphStore, minter: Minter) -> list[Decision]:
+def read_decisions(store: Readable, minter: Minter) -> list[Decision]:
     result = store.query(
         f"SELECT ?d ?n ?v ?who ?when ?note WHERE {{ GRAPH <{decisions_graph(minter).value}> {{ "
         f"?d a <{SG}CuratorDecision> ; <{SG}matchedNode> ?n ; <{SG}verdict> ?v ; "

@@ -10,14 +10,21 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import Any, Protocol
 
 from pyoxigraph import NamedNode, QuerySolutions
 
 from stigraph.namespaces import FOAF, RDFS, SG, SKOS, VISIBILITIES, Minter
 from stigraph.reconcile.names import NameForm, is_acronym, name_forms, org_key
-from stigraph.store.base import GraphStore
 
-PERSON, ORGANIZATION = "person", "organization"
+PERSON, ORGANIZATION, PUBLICATION = "person", "organization", "publication"
+
+
+class Readable(Protocol):
+    """A store, or a write under way (what reconciliation reads)."""
+
+    def query(self, sparql: str, *, union_default_graph: bool = False) -> Any: ...
+
 
 SCHEMES: dict[str, dict[str, str]] = {
     PERSON: {
@@ -38,10 +45,11 @@ SCHEMES: dict[str, dict[str, str]] = {
         SG + "openalex": "OpenAlex",
         SG + "eradInstitutionCode": "e-Rad institution code",
     },
+    PUBLICATION: {SG + "doi": "DOI", SG + "openalex": "OpenAlex"},
 }
 """Identifier property -> scheme, per kind. Two nodes sharing a value in one scheme are one."""
 
-FUNCTIONAL = {PERSON: {"ORCID", "researcher number"}, ORGANIZATION: {"ROR"}}
+FUNCTIONAL = {PERSON: {"ORCID", "researcher number"}, ORGANIZATION: {"ROR"}, PUBLICATION: {"DOI"}}
 """Schemes an entity has at most one value of: two different values mean two entities."""
 
 NAME_PROPERTIES = (RDFS + "label", SKOS + "prefLabel", SKOS + "altLabel")
@@ -96,7 +104,7 @@ class Entity:
         return keys
 
 
-def _rows(store: GraphStore, sparql: str) -> QuerySolutions:
+def _rows(store: Readable, sparql: str) -> QuerySolutions:
     result = store.query(sparql, union_default_graph=True)
     assert isinstance(result, QuerySolutions)
     return result
@@ -106,11 +114,13 @@ def _values(iris: set[str]) -> str:
     return " ".join(f"<{c}>" for c in sorted(iris))
 
 
-def read_entities(store: GraphStore, minter: Minter, classes: dict[str, set[str]]) -> dict[str, Entity]:
-    """Every person and organisation in the store. ``classes``: class IRI -> its subclasses."""
+def read_entities(store: Readable, minter: Minter, classes: dict[str, set[str]]) -> dict[str, Entity]:
+    """Every person, organisation and publication in the store (publications are matched by
+    their identifiers only). ``classes``: class IRI -> its subclasses."""
     kinds = {
         PERSON: {SG + "Person", *classes.get(SG + "Person", ())},
         ORGANIZATION: {SG + "Organization", *classes.get(SG + "Organization", ())},
+        PUBLICATION: {SG + "Publication", *classes.get(SG + "Publication", ())},
     }
     entities: dict[str, Entity] = {}
     for kind, types in kinds.items():

@@ -3,7 +3,8 @@
 Three passes, each only comparing nodes that share a blocking key (never all pairs):
 
 1. **Identifiers**: nodes sharing an identifier in one scheme (ORCID, ROR, GRID, ISNI, Wikidata,
-   KAKEN/e-Rad number, FundRef, OpenAlex, e-Rad institution code) are one, confidence 1.
+   KAKEN/e-Rad number, FundRef, OpenAlex, e-Rad institution code; DOI for publications) are
+   one, confidence 1.
 2. **Organisations by name**: equal name keys (:func:`~stigraph.reconcile.names.org_key`) from
    labels or aliases, compatible countries; a name several countries use is only a candidate.
 3. **People by name and affiliation**: names compared after folding romanisation and order
@@ -23,14 +24,17 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from itertools import combinations
 
-from stigraph.reconcile.entities import FUNCTIONAL, ORGANIZATION, PERSON, Entity
+from stigraph.reconcile.entities import FUNCTIONAL, ORGANIZATION, PERSON, PUBLICATION, Entity
 from stigraph.reconcile.names import NameForm
 
 ACCEPT = 0.9
 REVIEW = 0.6
+SMALL_BLOCK = 12
+"""Up to this many nodes sharing a name are all compared; beyond it only those sharing an
+organisation are."""
 MAX_BLOCK = 400
-"""A name key shared by more nodes than this (a very common family name in a large graph) is
-split further by the first letter of the given name."""
+"""A group of nodes sharing a name key (or a name and an organisation) larger than this is not
+compared at all: the name says nothing."""
 
 ACCEPTED, UNCERTAIN, REJECTED = "accepted", "uncertain", "rejected"
 
@@ -152,49 +156,76 @@ def _conflict(a: Entity, b: Entity) -> str | None:
     return None
 
 
+def _pairs_in(members: list[str], orgs: dict[str, set[str]]) -> Iterator[tuple[str, str]]:
+    """Pairs worth scoring among nodes sharing a name key: all of them in a small block; in a
+    block of a common name, only those who share an organisation (a common name alone is not
+    evidence worth a curator's time, and comparing everyone would be quadratic)."""
+    if len(members) <= SMALL_BLOCK:
+        yield from combinations(members, 2)
+        return
+    by_org: dict[str, list[str]] = {}
+    for m in members:
+        for o in orgs[m]:
+            by_org.setdefault(o, []).append(m)
+    for group in by_org.values():
+        if len(group) <= MAX_BLOCK:
+            yield from combinations(group, 2)
+
+
 def person_matches(entities: dict[str, Entity], same_org: dict[str, str]) -> Iterator[Match]:
-    """``same_org``: organisation IRI -> its cluster's representative (after passes 1 and 2)."""
+    """``same_org``: organisation IRI -> its cluster's representative (after passes 1 and 2).
+
+    Blocks are full names (folded family and given name, or the name as written in Japanese
+    script) and, for names given with an initial, family name and initial."""
     people = {e.iri: e for e in entities.values() if e.kind == PERSON}
     forms = {iri: e.name_forms() for iri, e in people.items()}
-    blocks = _blocks((f.family, iri) for iri, fs in forms.items() for f in dict.fromkeys(fs) if f.family)
+    orgs = {iri: {same_org.get(o, o) for o in e.orgs} for iri, e in people.items()}
+    full: list[tuple[tuple[str, ...], str]] = []
+    initials: list[tuple[tuple[str, ...], str]] = []
+    has_initial: set[str] = set()
+    for iri, fs in forms.items():
+        for f in fs:
+            if not f.family or not f.given:
+                continue
+            if f.initial:
+                has_initial.add(iri)
+            else:
+                full.append(((f.how == "script", f.family, f.given), iri))
+            initials.append(((f.how == "script", f.family, f.given[:1]), iri))
     seen: set[tuple[str, str]] = set()
-    for key, members in blocks.items():
-        if len(members) < 2:
-            continue
-        groups = [members]
-        if len(members) > MAX_BLOCK:  # split by given initial
-            by_initial = _blocks(
-                (f.given[:1], iri) for iri in members for f in forms[iri] if f.family == key and f.given
-            )
-            groups = [g for g in by_initial.values() if len(g) <= MAX_BLOCK]
-        for group in groups:
-            for a, b in combinations(dict.fromkeys(group), 2):
+    for key_blocks, needs_initial in ((_blocks(sorted(full)), False), (_blocks(sorted(initials)), True)):
+        for members in key_blocks.values():
+            if len(members) < 2 or (needs_initial and not has_initial.intersection(members)):
+                continue
+            for a, b in _pairs_in(list(dict.fromkeys(members)), orgs):
                 p = pair(a, b)
-                if p in seen:
+                if p in seen or (needs_initial and a not in has_initial and b not in has_initial):
                     continue
                 seen.add(p)
-                found = _score_people(people[a], people[b], forms[a], forms[b], same_org, entities)
+                found = _score_people(people[a], people[b], forms[a], forms[b], orgs, entities)
                 if found is not None:
                     yield found
 
 
 def _score_people(
-    a: Entity, b: Entity, fa: list[NameForm], fb: list[NameForm], same_org: dict[str, str], entities: dict[str, Entity]
+    a: Entity,
+    b: Entity,
+    fa: list[NameForm],
+    fb: list[NameForm],
+    orgs: dict[str, set[str]],
+    entities: dict[str, Entity],
 ) -> Match | None:
     name = _best_name(fa, fb)
     if name is None:
         return None
     score, evidence = name[0], [name[1]]
     method = "name"
-    conflict = _conflict(a, b)
-    orgs_a = {same_org.get(o, o) for o in a.orgs}
-    orgs_b = {same_org.get(o, o) for o in b.orgs}
-    shared = orgs_a & orgs_b
+    shared = orgs[a.iri] & orgs[b.iri]
     if shared:
         score += 0.25
         method = "name-affiliation"
         evidence.append("both affiliated with " + ", ".join(sorted(entities[o].label() for o in shared)[:3]))
-    elif orgs_a and orgs_b:
+    elif orgs[a.iri] and orgs[b.iri]:
         countries_a = {c for o in a.orgs for c in entities[o].countries}
         countries_b = {c for o in b.orgs for c in entities[o].countries}
         if countries_a and countries_b and not countries_a & countries_b:
@@ -203,9 +234,14 @@ def _score_people(
         else:
             score -= 0.05
             evidence.append("no shared affiliation")
+    conflict = _conflict(a, b)
     if conflict:
+        # Two ORCID iDs (or researcher numbers) are two people unless everything else agrees,
+        # and then a curator should look: one person sometimes holds two ORCID accounts.
+        if score < ACCEPT:
+            return None
         evidence.append(conflict)
-        score = min(score, REVIEW)  # never accepted; shown only when the name evidence is strong
+        score = REVIEW
     if score < REVIEW:
         return None
     return _new(a.iri, b.iri, PERSON, min(score, 0.99), method, evidence)
@@ -320,8 +356,9 @@ def match_all(entities: dict[str, Entity], decisions: dict[tuple[str, str], str]
     person = [*identifier_matches(entities, PERSON), *person_matches(entities, same_org)]
     person = _best_per_pair(person)
     person_decisions = {p: v for p, v in decisions.items() if p not in org_decisions}
-    decide(person, entities, person_decisions, clusters)
-    return [*org_matches, *person], clusters
+    publications = list(identifier_matches(entities, PUBLICATION))
+    decide([*person, *publications], entities, person_decisions, clusters)
+    return [*org_matches, *person, *publications], clusters
 
 
 def _kind(entities: dict[str, Entity], p: tuple[str, str]) -> str | None:

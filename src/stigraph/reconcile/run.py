@@ -25,10 +25,11 @@ from pyoxigraph import Literal, NamedNode, Quad
 
 from stigraph.errors import ValidationFailed
 from stigraph.ingest.terms import decimal_literal
-from stigraph.namespaces import OWL, RDF, SG, VISIBILITIES, VOID, XSD, Minter, hashed_key
+from stigraph.namespaces import OWL, PROV, RDF, SG, VISIBILITIES, VOID, XSD, Minter, hashed_key
 from stigraph.reconcile.decisions import read_decisions
-from stigraph.reconcile.entities import ORGANIZATION, Entity, read_entities
+from stigraph.reconcile.entities import ORGANIZATION, PERSON, PUBLICATION, Entity, Readable, read_entities
 from stigraph.reconcile.matcher import ACCEPTED, REJECTED, UNCERTAIN, Match, match_all
+from stigraph.store.base import Writer
 from stigraph.store.embedded import EmbeddedStore
 from stigraph.store.staging import RAW_GRAPH, StagingArea
 from stigraph.validation import Validator
@@ -48,6 +49,7 @@ class Reconciliation:
     clusters: list[list[str]]
     canonical: dict[str, str] = field(default_factory=dict)  # node -> canonical node
     seconds: float = 0.0
+    laps: dict[str, float] = field(default_factory=dict)  # read, match, write
     generation: int | None = None
 
     def counts(self) -> dict[str, Any]:
@@ -56,10 +58,11 @@ class Reconciliation:
         for m in self.matches:
             if m.status == ACCEPTED:
                 methods[m.method] = methods.get(m.method, 0) + 1
-        kinds = {k: sum(1 for e in self.entities.values() if e.kind == k) for k in ("person", ORGANIZATION)}
+        kinds = {k: sum(1 for e in self.entities.values() if e.kind == k) for k in (PERSON, ORGANIZATION, PUBLICATION)}
         return {
-            "people": kinds["person"],
+            "people": kinds[PERSON],
             "organizations": kinds[ORGANIZATION],
+            "publications": kinds[PUBLICATION],
             "pairs": by_status,
             "accepted_by_method": methods,
             "clusters": len(self.clusters),
@@ -90,7 +93,7 @@ class Reconciliation:
 
 def _canonical(members: list[str], entities: dict[str, Entity]) -> str:
     def rank(iri: str) -> tuple[int, int, str]:
-        keyed = bool(_ORCID_KEY.search(iri) or _ROR_KEY.search(iri))
+        keyed = bool(_ORCID_KEY.search(iri) or _ROR_KEY.search(iri) or "/id/publication/doi-" in iri)
         ids = sum(len(v) for v in entities[iri].ids.values())
         return (0 if keyed else 1, -ids, iri)
 
@@ -102,10 +105,37 @@ def _stricter(*levels: str) -> str:
 
 
 def reconcile(store: EmbeddedStore, minter: Minter, validator: Validator, *, write: bool = True) -> Reconciliation:
+    """A run on its own commit (after a curator's decision, or on demand); ``write=False``
+    matches and reports without changing anything."""
+    if not write:
+        return _match(store, minter, validator)
+    with store.writing() as w:
+        result = reconcile_in(w, minter, validator)
+    result.generation = store.generation
+    return result
+
+
+def reconcile_in(writer: Writer, minter: Minter, validator: Validator) -> Reconciliation:
+    """A run inside a write that is under way: it reads what that write will commit and adds
+    its graphs to it, so a load and its reconciliation are published as one generation."""
+    result = _match(writer, minter, validator)
+    lap = time.perf_counter()
+    quads = _quads(result, minter)
+    _validate(quads, validator)
+    result.laps["validate"] = round(time.perf_counter() - lap, 3)
+    lap = time.perf_counter()
+    _replace(writer, minter, quads)
+    result.laps["write"] = round(time.perf_counter() - lap, 3)
+    result.seconds = sum(result.laps.values())
+    return result
+
+
+def _match(reader: Readable, minter: Minter, validator: Validator) -> Reconciliation:
     start = time.perf_counter()
     classes = subclass_closure(validator.class_axioms)
-    entities = read_entities(store, minter, classes)
-    decisions = {(d.a, d.b): d.verdict for d in read_decisions(store, minter)}
+    entities = read_entities(reader, minter, classes)
+    decisions = {(d.a, d.b): d.verdict for d in read_decisions(reader, minter)}
+    read = time.perf_counter()
     matches, clusters = match_all(entities, decisions)
     result = Reconciliation(entities, matches, clusters.groups())
     for group in result.clusters:
@@ -113,12 +143,9 @@ def reconcile(store: EmbeddedStore, minter: Minter, validator: Validator, *, wri
         for m in group:
             if m != canon:
                 result.canonical[m] = canon
-    if write:
-        quads = _quads(result, minter)
-        _validate(quads, validator)
-        _commit(store, minter, quads)
-        result.generation = store.generation
-    result.seconds = time.perf_counter() - start
+    end = time.perf_counter()
+    result.laps = {"read": round(read - start, 3), "match": round(end - read, 3)}
+    result.seconds = end - start
     return result
 
 
@@ -149,7 +176,7 @@ def _quads(result: Reconciliation, minter: Minter) -> list[Quad]:
         t(SG + "matchMethod", Literal(m.method))
         t(SG + "matchStatus", Literal(m.status))
         for e in m.evidence or ["no evidence recorded"]:
-            t(SG + "evidence", Literal(e))
+            t(SG + "matchEvidence", Literal(e))
     return out
 
 
@@ -172,26 +199,26 @@ def _validate(quads: list[Quad], validator: Validator) -> None:
         )
 
 
-def _commit(store: EmbeddedStore, minter: Minter, quads: list[Quad]) -> None:
+def _replace(writer: Writer, minter: Minter, quads: list[Quad]) -> None:
+    """The reconciliation graphs and their descriptions, replaced by this run's."""
     meta = minter.meta_graph
     sizes: dict[NamedNode, int] = {}
     for q in quads:
         assert isinstance(q.graph_name, NamedNode)
         sizes[q.graph_name] = sizes.get(q.graph_name, 0) + 1
     now = Literal(time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), datatype=NamedNode(XSD + "dateTime"))
-    with store.writing() as w:
-        for g in w.graphs():
-            owner = minter.graph_source(g.value)
-            if owner and owner[0] == RECONCILE_SOURCE:
-                w.clear_graph(g)
-                w.update(f"DELETE WHERE {{ GRAPH <{meta.value}> {{ <{g.value}> ?p ?o }} }}")
-        w.extend(quads)
-        for g, n in sizes.items():
-            w.extend(
-                [
-                    Quad(g, NamedNode(RDF + "type"), NamedNode(VOID + "Dataset"), meta),
-                    Quad(g, NamedNode(SG + "sourceId"), Literal(RECONCILE_SOURCE), meta),
-                    Quad(g, NamedNode("http://www.w3.org/ns/prov#generatedAtTime"), now, meta),
-                    Quad(g, NamedNode(VOID + "triples"), Literal(n), meta),
-                ]
-            )
+    for g in writer.graphs():
+        owner = minter.graph_source(g.value)
+        if owner and owner[0] == RECONCILE_SOURCE:
+            writer.clear_graph(g)
+            writer.update(f"DELETE WHERE {{ GRAPH <{meta.value}> {{ <{g.value}> ?p ?o }} }}")
+    writer.extend(quads)
+    for g, n in sizes.items():
+        writer.extend(
+            [
+                Quad(g, NamedNode(RDF + "type"), NamedNode(VOID + "Dataset"), meta),
+                Quad(g, NamedNode(SG + "sourceId"), Literal(RECONCILE_SOURCE), meta),
+                Quad(g, NamedNode(PROV + "generatedAtTime"), now, meta),
+                Quad(g, NamedNode(VOID + "triples"), Literal(n), meta),
+            ]
+        )

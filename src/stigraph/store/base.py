@@ -53,6 +53,8 @@ class Writer(Protocol):
 
     def graphs(self) -> list[NamedNode]: ...
 
+    def query(self, sparql: str, *, union_default_graph: bool = False) -> Any: ...
+
 
 class GraphStore(Protocol):
     """What the rest of stigraph may ask of a store."""

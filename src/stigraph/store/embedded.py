@@ -77,6 +77,14 @@ class _StoreWriter:
     def graphs(self) -> list[NamedNode]:
         return [g for g in self._store.named_graphs() if isinstance(g, NamedNode)]
 
+    def query(self, sparql: str, *, union_default_graph: bool = False) -> Any:
+        """Read the data this write will commit (work that must land in the same generation,
+        such as identity reconciliation after a load, reads it here)."""
+        try:
+            return self._store.query(sparql, use_default_graph_as_union=union_default_graph)
+        except SyntaxError as exc:
+            raise QueryError(f"SPARQL syntax error: {exc}") from None
+
 
 Deriver = Callable[[Path, Callable[[str], Store]], None]
 """Computes data from a generation before it is published: called with the directory to write
