@@ -22,6 +22,7 @@ from stigraph.ingest.orcid import MappedOrcid, map_orcid, publication_key
 from stigraph.ingest.pipeline import Pipeline
 from stigraph.ingest.sources import SourceSpec
 from stigraph.namespaces import Minter
+from stigraph.reconcile.run import reconcile
 
 from .conftest import REPO, dump
 
@@ -237,6 +238,12 @@ def test_one_researcher_from_three_sources_is_one_node(vocab_pipeline: Pipeline,
         if q.predicate.value.endswith("#label") and q.object.value == "Taro Yamada"
     }
     assert yamadas == {ID + "person/openalex-A2", ID + "person/openalex-A3"}
+    # Reconciliation does not merge them either: a shared name is only listed for review.
+    result = reconcile(store, vocab_pipeline.minter, vocab_pipeline.validator)
+    pair = (ID + "person/openalex-A2", ID + "person/openalex-A3")
+    assert [m.status for m in result.matches if (m.a, m.b) == pair] == ["uncertain"]
+    assert not any(set(pair) <= set(c) for c in result.clusters)
+    assert not [q for q in store.quads() if q.predicate.value.endswith("sameAs") and q.subject.value in pair]
 
 
 def test_a_bad_record_leaves_the_store_untouched(vocab_pipeline: Pipeline, tmp_path: Path) -> None:

@@ -140,7 +140,7 @@ def test_labelled_set_precision_and_recall(labelled: Pipeline) -> None:
     assert len(gold) == 74
     people, orgs = evaluate(result, gold)
     assert (people.nodes, people.true_pairs, orgs.nodes, orgs.true_pairs) == (45, 24, 29, 17)
-    assert people.precision >= 0.94 and people.recall >= 0.66 and people.review_recall >= 0.9
+    assert people.precision >= 0.93 and people.recall >= 0.62 and people.review_recall >= 0.9
     assert orgs.precision == 1.0 and orgs.recall >= 0.88
 
 

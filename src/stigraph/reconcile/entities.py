@@ -49,8 +49,10 @@ SCHEMES: dict[str, dict[str, str]] = {
 }
 """Identifier property -> scheme, per kind. Two nodes sharing a value in one scheme are one."""
 
-FUNCTIONAL = {PERSON: {"ORCID", "researcher number"}, ORGANIZATION: {"ROR"}, PUBLICATION: {"DOI"}}
-"""Schemes an entity has at most one value of: two different values mean two entities."""
+FUNCTIONAL = {kind: set(schemes.values()) for kind, schemes in SCHEMES.items()}
+"""Schemes an entity has at most one value of: two different values mean two entities. Every
+scheme is: a registry that gave two nodes two identifiers (two OpenAlex author ids, two ROR ids)
+has already judged them different, and a name cannot overrule it; only a curator can."""
 
 NAME_PROPERTIES = (RDFS + "label", SKOS + "prefLabel", SKOS + "altLabel")
 _LEVEL = {v: i for i, v in enumerate(VISIBILITIES)}

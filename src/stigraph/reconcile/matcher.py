@@ -329,8 +329,12 @@ def decide(
             m.status, m.confidence, m.method = ACCEPTED, 1.0, "curator"
         else:
             m.status = REJECTED
+    _mark_ambiguous(matches, entities)
     for m in sorted(matches, key=lambda m: -m.confidence):
         if m.status == REJECTED or (m.method != "curator" and m.confidence < ACCEPT):
+            continue
+        if m.status == AMBIGUOUS:
+            m.status = UNCERTAIN
             continue
         if m.a not in entities or m.b not in entities:
             m.status = UNCERTAIN
@@ -344,6 +348,30 @@ def decide(
         clusters.union(m.a, m.b)
         m.status = ACCEPTED
     return clusters
+
+
+AMBIGUOUS = "ambiguous"  # transient: a name match that fits two people who cannot be one
+
+
+def _mark_ambiguous(matches: list[Match], entities: dict[str, Entity]) -> None:
+    """A node whose name and affiliation fit two nodes that are certainly different people
+    (two ORCID iDs) cannot be given to either: all its name matches go to the curator."""
+    by_node: dict[str, list[Match]] = {}
+    for m in matches:
+        if m.status != REJECTED and m.method in ("name", "name-affiliation") and m.confidence >= ACCEPT:
+            by_node.setdefault(m.a, []).append(m)
+            by_node.setdefault(m.b, []).append(m)
+    for node, found in by_node.items():
+        if len(found) < 2:
+            continue
+        partners = [(m.b if m.a == node else m.a, m) for m in found]
+        for (p, mp), (q, mq) in combinations(partners, 2):
+            if p in entities and q in entities and _conflict(entities[p], entities[q]):
+                for m, other in ((mp, q), (mq, p)):
+                    m.status = AMBIGUOUS
+                    note = f"ambiguous: the name also fits {entities[other].label()} ({other})"
+                    if note not in m.evidence:
+                        m.evidence.append(note)
 
 
 def match_all(entities: dict[str, Entity], decisions: dict[tuple[str, str], str]) -> tuple[list[Match], Clusters]:
