@@ -18,7 +18,7 @@ from rich.table import Table
 
 from stigraph.bundle import read_bundle
 from stigraph.config import Settings
-from stigraph.errors import InputError, StigraphError
+from stigraph.errors import ErrorContext, InputError, StigraphError
 from stigraph.formats import GRAPH_FORMATS, RESULT_FORMATS
 from stigraph.ingest.inputs import read_input
 from stigraph.ingest.pipeline import Pipeline, read_files
@@ -535,6 +535,86 @@ def queries_docs(
 
     output.write_text(render_docs(_catalog()), encoding="utf-8")
     out.print(f"wrote {output}")
+
+
+def _path_index(scope: str) -> Any:
+    from stigraph.paths.index import build_index
+    from stigraph.validation.validator import subclass_closure
+
+    if scope not in SCOPES:
+        raise InputError(
+            f"unknown scope {scope!r}", context=ErrorContext(field="scope", expected="public, partner or all")
+        )
+    validator = Validator.from_dirs(state.settings.shapes_dir, state.settings.ontology_dir)
+    with open_store(state.settings) as store:
+        return build_index(store, _minter(), scope, subclass_closure(validator.class_axioms))  # type: ignore[arg-type]
+
+
+@app.command()
+def paths(
+    source: Annotated[str, typer.Argument(help="IRI of the first person (or any node).")],
+    target: Annotated[str, typer.Argument(help="IRI of the second.")],
+    k: Annotated[int, typer.Option(help="How many paths (1-10).")] = 3,
+    max_depth: Annotated[int, typer.Option(help="Most hops in a path (1-8).")] = 6,
+    via: Annotated[list[str] | None, typer.Option(help="Edge types a path may use (repeatable).")] = None,
+    mode: Annotated[str, typer.Option(help="diverse (no shared intermediary) or shortest.")] = "diverse",
+    exclude: Annotated[list[str] | None, typer.Option(help="IRI no path may go through (repeatable).")] = None,
+    scope: Annotated[str, typer.Option(help="public, partner or all.")] = "all",
+    output: Annotated[str, typer.Option("--format", help="text or json.")] = "text",
+) -> None:
+    """How two people are connected: the fewest hops, and paths explained hop by hop."""
+    from stigraph.paths.answers import paths_answer
+
+    answer = paths_answer(
+        _path_index(scope), source, target, k=k, max_depth=max_depth, via=via, mode=mode, exclude=exclude
+    )
+    if output == "json":
+        out.print_json(json.dumps(answer, ensure_ascii=False))
+        return
+    if not answer["connected"]:
+        out.print(f"not connected within {answer['limits']['max_depth']} hops", highlight=False)
+        return
+    out.print(
+        f"{answer['from']['label']} → {answer['to']['label']}: {answer['hops']} hop(s), "
+        f"{answer['shortest_paths']} shortest path(s)",
+        highlight=False,
+    )
+    for i, path in enumerate(answer["paths"], 1):
+        out.print(f"[bold]path {i}[/] (cost {path['cost']})", highlight=False)
+        for step in path["steps"]:
+            out.print(f"  - {step}", highlight=False)
+
+
+@app.command()
+def collaborators(
+    person: Annotated[str, typer.Argument(help="IRI of the researcher.")],
+    field: Annotated[str | None, typer.Option(help="IRI of a research field.")] = None,
+    country: Annotated[str | None, typer.Option(help="Country (ISO code or IRI) of their organisations.")] = None,
+    mission: Annotated[str | None, typer.Option(help="IRI of a mission whose jurisdiction holds them.")] = None,
+    limit: Annotated[int, typer.Option(help="How many (1-50).")] = 10,
+    scope: Annotated[str, typer.Option(help="public, partner or all.")] = "all",
+    output: Annotated[str, typer.Option("--format", help="text or json.")] = "text",
+) -> None:
+    """Potential collaborators, ranked by closeness, each with paths and who could introduce."""
+    from stigraph.paths.answers import collaborators_answer
+
+    answer = collaborators_answer(
+        _path_index(scope), _minter(), person, field=field, country=country, mission=mission, limit=limit
+    )
+    if output == "json":
+        out.print_json(json.dumps(answer, ensure_ascii=False))
+        return
+    table = Table("score", "candidate", "introducer", "shared fields", "why")
+    for s in answer["suggestions"]:
+        why = s["paths"][0]["steps"] if s["paths"] else []
+        table.add_row(
+            f"{s['score']:.4f}",
+            f"{s['label']}\n{s['id']}",
+            s["introducer"]["label"] if s["introducer"] else "",
+            ", ".join(f["label"] for f in s["shared_fields"]),
+            "; ".join(why),
+        )
+    out.print(table)
 
 
 reconcile_app = typer.Typer(

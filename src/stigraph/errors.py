@@ -164,3 +164,11 @@ class ParameterError(StigraphError):
 
     code = "invalid_parameter"
     exit_code = 2
+
+
+class NotFound(StigraphError):
+    """A thing asked for by its identifier does not exist (or the caller's scope cannot see it,
+    which must look the same: a partner-only person is "not found" to the public)."""
+
+    code = "not_found"
+    exit_code = 2

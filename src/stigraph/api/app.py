@@ -22,6 +22,7 @@ from stigraph.api.graph_store import PREFIX as GRAPH_STORE
 from stigraph.api.graph_store import GraphStoreEndpoint
 from stigraph.api.http import Receive, Scope, Send
 from stigraph.api.ops import METRICS_CONTENT_TYPE, health
+from stigraph.api.paths import register as register_paths
 from stigraph.api.queries import PREFIX as CURATED
 from stigraph.api.queries import CuratedEndpoint
 from stigraph.api.service_description import ServiceDescription
@@ -30,6 +31,7 @@ from stigraph.catalog.catalog import load_catalog
 from stigraph.catalog.openapi import add_to
 from stigraph.config import Settings
 from stigraph.errors import ConfigError, StoreLockedError
+from stigraph.paths.indexes import PathIndexes
 from stigraph.store.embedded import EmbeddedStore
 from stigraph.store.pool import WorkerPool
 
@@ -56,16 +58,27 @@ class Service:
         self.graph_store = GraphStoreEndpoint(self.ctx)
         self.catalog = load_catalog(settings.queries_dir)
         self.curated = CuratedEndpoint(self.ctx, self.catalog)
+        self.path_indexes = PathIndexes(settings)
         self.fastapi = self._fastapi(page)
+
+    async def _watch_generations(self) -> None:
+        """Path indexes follow the store: a new generation starts their rebuild in the
+        background, before any request needs it."""
+        while True:
+            with contextlib.suppress(Exception):  # a failed build is retried and reported to requests
+                self.path_indexes.refresh()
+            await asyncio.sleep(1.0)
 
     def _fastapi(self, page: bytes) -> FastAPI:
         @contextlib.asynccontextmanager
         async def lifespan(_: FastAPI) -> AsyncIterator[None]:
             await asyncio.get_running_loop().run_in_executor(None, _ensure_snapshots, self.settings)
             await self.pool.start()
+            watcher = asyncio.create_task(self._watch_generations())
             try:
                 yield
             finally:
+                watcher.cancel()
                 await self.pool.close()
 
         app = FastAPI(
@@ -73,7 +86,8 @@ class Service:
             summary="Knowledge graph for science-and-technology diplomacy",
             description=(
                 "SPARQL 1.1 endpoint at /sparql (query page on a browser GET), Graph Store at /rdf-graphs, "
-                "curated queries at /api/queries/{name} (one operation each below)."
+                "curated queries at /api/queries/{name} (one operation each below), paths between people at "
+                "/api/paths and collaborator suggestions at /api/collaborators."
             ),
             lifespan=lifespan,
         )
@@ -117,6 +131,8 @@ class Service:
         @app.get("/metrics", summary="Prometheus metrics")
         async def metrics() -> Response:
             return Response(self.ctx.metrics.render(), media_type=METRICS_CONTENT_TYPE)
+
+        register_paths(app, self.ctx, self.path_indexes)
 
         static = resources.files("stigraph.api").joinpath("static")
         app.mount("/static", StaticFiles(directory=str(static)), name="static")
