@@ -48,8 +48,9 @@ def _hop(index: GraphIndex, u: int, v: int, ref: int) -> dict[str, Any]:
     elif ev.type == "field":
         text = f"{a} works in {b}" if index.kind_of(v) == "field" else f"{b} works in {a}"
     else:
-        org, mission = (a, b) if index.kind_of(v) == "mission" else (b, a)
-        text = f"{org} is in the jurisdiction of {mission}"
+        other, mission = (a, b) if index.kind_of(v) == "mission" else (b, a)
+        person = index.kind_of(u if index.kind_of(v) == "mission" else v) == "person"
+        text = f"{other} is on a PI list of {mission}" if person else f"{other} is in the jurisdiction of {mission}"
     return {
         "from": index.iri_of(u),
         "to": index.iri_of(v),

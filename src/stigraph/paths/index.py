@@ -15,7 +15,7 @@ Edges and their costs (lower is closer; a path's cost is the sum):
 - ``affiliation`` person-organisation (a position, with its years), ``board`` person-committee;
 - ``project`` person or organisation-project (participation), ``programme`` project-programme;
 - ``field`` person-field; ``mission`` organisation-mission whose jurisdiction holds the
-  organisation's city or country.
+  organisation's city or country, and person-mission for a PI list the mission publishes.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ from typing import Any
 import numpy as np
 from pyoxigraph import QuerySolutions
 
-from stigraph.namespaces import DCTERMS, OWL, RDF, RDFS, SG, Minter
+from stigraph.namespaces import DCTERMS, OWL, RDF, RDFS, SCHEMA, SG, Minter
 from stigraph.scopes import Scope, scope_graphs
 from stigraph.store.base import GraphStore
 
@@ -314,8 +314,12 @@ def _fields(b: _Builder, rows: Any) -> None:
 
 
 def _missions(b: _Builder, rows: Any) -> None:
+    """Organisations in a mission's jurisdiction (their city or country, or a place inside one
+    of its places), and people on a PI list the mission published."""
     jurisdiction: dict[str, list[int]] = {}
-    for row in rows(f"SELECT ?m ?place WHERE {{ ?m <{SG}jurisdiction> ?place }}"):
+    for row in rows(
+        f"SELECT DISTINCT ?m ?place WHERE {{ ?m <{SG}jurisdiction> ?j . ?place <{SCHEMA}containedInPlace>* ?j }}"
+    ):
         m = b.known(row["m"].value)
         if m is not None:
             jurisdiction.setdefault(row["place"].value, []).append(m)
@@ -328,6 +332,10 @@ def _missions(b: _Builder, rows: Any) -> None:
         b.places.setdefault(o, set()).add(row["place"].value)
         for m in jurisdiction.get(row["place"].value, ()):
             b.edge(o, m, "mission")
+    for row in rows(f"SELECT DISTINCT ?p ?m WHERE {{ ?p <{SG}listedIn> ?list . ?list <{SG}publishedBy> ?m }}"):
+        p, m = b.known(row["p"].value), b.known(row["m"].value)
+        if p is not None and m is not None and b.kinds[p] == KINDS.index("person"):
+            b.edge(p, m, "mission").example = "PI list"
 
 
 def _freeze(b: _Builder, scope: str, generation: int, seconds: float) -> GraphIndex:
