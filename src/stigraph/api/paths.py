@@ -27,6 +27,7 @@ from stigraph.paths.indexes import IndexNotReady, PathIndexes
 from stigraph.paths.search import DeadlineExceeded
 
 RETRY = [(b"retry-after", b"5")]
+VIA_HELP = "Edge types a path may use: " + ", ".join(EDGE_TYPES) + " (repeat or comma-separate)."
 _COLOURS = {
     "person": "#1f6feb",
     "organization": "#2da44e",
@@ -73,8 +74,6 @@ def register(app: FastAPI, ctx: ServiceContext, indexes: PathIndexes) -> None:
 
         return await asyncio.to_thread(job)
 
-    via_help = "Edge types a path may use: " + ", ".join(EDGE_TYPES) + " (repeat or comma-separate)."
-
     @app.get("/api/paths", tags=["paths"], summary="How two people (or any two nodes) are connected, explained")
     async def api_paths(
         request: Request,
@@ -82,7 +81,7 @@ def register(app: FastAPI, ctx: ServiceContext, indexes: PathIndexes) -> None:
         target: Annotated[str, Query(alias="to", description="IRI of the second node.")],
         k: Annotated[int, Query(ge=1, le=MAX_K, description="How many paths.")] = 3,
         max_depth: Annotated[int, Query(ge=1, le=MAX_DEPTH, description="Most hops in a path.")] = 6,
-        via: Annotated[list[str] | None, Query(description=via_help)] = None,
+        via: Annotated[list[str] | None, Query(description=VIA_HELP)] = None,
         mode: Annotated[str, Query(description="diverse (no shared intermediary) or shortest (k cheapest).")] = (
             "diverse"
         ),
