@@ -27,6 +27,12 @@ from stigraph.paths.indexes import IndexNotReady, PathIndexes
 from stigraph.paths.search import DeadlineExceeded
 
 RETRY = [(b"retry-after", b"5")]
+_ERROR = {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+RESPONSES: dict[int | str, dict[str, Any]] = {
+    404: {"description": "An IRI the caller's scope does not hold (the one error shape)", **_ERROR},
+    422: {"description": "A parameter out of range or of the wrong kind (the one error shape)", **_ERROR},
+    503: {"description": "The index of new data is being built, or the search ran out of time", **_ERROR},
+}
 VIA_HELP = "Edge types a path may use: " + ", ".join(EDGE_TYPES) + " (repeat or comma-separate)."
 _COLOURS = {
     "person": "#1f6feb",
@@ -74,7 +80,12 @@ def register(app: FastAPI, ctx: ServiceContext, indexes: PathIndexes) -> None:
 
         return await asyncio.to_thread(job)
 
-    @app.get("/api/paths", tags=["paths"], summary="How two people (or any two nodes) are connected, explained")
+    @app.get(
+        "/api/paths",
+        tags=["paths"],
+        responses=RESPONSES,
+        summary="How two people (or any two nodes) are connected, explained",
+    )
     async def api_paths(
         request: Request,
         source: Annotated[str, Query(alias="from", description="IRI of the first node (a person).")],
@@ -102,7 +113,12 @@ def register(app: FastAPI, ctx: ServiceContext, indexes: PathIndexes) -> None:
             ),
         )
 
-    @app.get("/api/collaborators", tags=["paths"], summary="Potential collaborators, ranked, with paths and introducer")
+    @app.get(
+        "/api/collaborators",
+        tags=["paths"],
+        responses=RESPONSES,
+        summary="Potential collaborators, ranked, with paths and introducer",
+    )
     async def api_collaborators(
         request: Request,
         person: Annotated[str, Query(alias="for", description="IRI of the researcher.")],
