@@ -266,3 +266,10 @@ def test_cli_paths_and_collaborators(paths_store: Path) -> None:
     assert c.returncode == 0 and "Goro Goto" in c.stdout
     bad = run_cli("paths", P + "nobody", P + "chiba", store=paths_store)
     assert bad.returncode == 2 and "no node" in bad.stderr and "Traceback" not in bad.stderr
+
+
+def test_a_search_past_its_deadline_stops_with_a_clear_error(indexes: dict[str, GraphIndex]) -> None:
+    from stigraph.paths.search import DeadlineExceeded
+
+    with pytest.raises(DeadlineExceeded, match="deadline"):
+        paths_answer(indexes["public"], P + "aoki", P + "doi", deadline=time.monotonic() - 1)
