@@ -151,6 +151,16 @@ class _Record:
     def __init__(self, file: InputFile, orcid: str | None, lines: dict[int, int]) -> None:
         self.file, self.orcid, self.lines = file, orcid, lines
 
+    def web_page(self, item: dict[str, Any], field: str) -> NamedNode | None:
+        """The item's ``url`` as an IRI (None when it has none); anything else is refused."""
+        url = _value(item.get("url"))
+        if not url:
+            return None
+        iri = web_iri(url)
+        if iri is None:
+            raise self.fail(field, f"URL {url!r}", "an http(s) URL", at=item)
+        return iri
+
     def fail(self, field: str, message: str, expected: str, at: Any = None) -> MappingError:
         """``at``: the object at fault, whose line an XML record tells."""
         context = ErrorContext(
@@ -201,11 +211,8 @@ def map_orcid(file: InputFile, minter: Minter, mapped: MappedOrcid) -> Iterator[
         if other:
             yield _t(person, SKOS + "altLabel", Literal(other, language=_lang(other)))
     for i, item in enumerate(_public(record, person_raw, "researcher-urls", "researcher-url", mapped)):
-        url = _value(item.get("url"))
-        if url:
-            iri = web_iri(url)
-            if iri is None:
-                raise record.fail(f"person.researcher-urls[{i}].url", f"URL {url!r}", "an http(s) URL", at=item)
+        iri = record.web_page(item, f"person.researcher-urls[{i}].url")
+        if iri is not None:
             yield _t(person, SG + "homepage", iri)
     for item in _public(record, person_raw, "emails", "email", mapped):
         email = _value(item.get("email"))
@@ -479,11 +486,8 @@ def _funding(
             yield _t(project, SG + prop, date)
     for _, number in _external_ids(item, "grant_number"):
         yield _t(project, DCTERMS + "identifier", Literal(number))
-    url = _value(item.get("url"))
-    if url:
-        iri = web_iri(url)
-        if iri is None:
-            raise record.fail(f"{where}.url", f"URL {url!r}", "an http(s) URL", at=item)
+    iri = record.web_page(item, f"{where}.url")
+    if iri is not None:
         yield _t(project, SG + "homepage", iri)
     funder = yield from _organization(record, item.get("organization"), f"{where}.organization", minter, mapped)
     yield _t(project, SG + "funder", funder)

@@ -158,6 +158,12 @@ def _year(text: str | None) -> int | None:
     return int(text[:4])
 
 
+def _text(row: Any, key: str) -> str | None:
+    """A row's value as text, None when the variable is unbound (OPTIONAL)."""
+    term = row[key]
+    return term.value if term is not None else None
+
+
 def _span(ev: Evidence, year: int | None) -> None:
     if year is None:
         return
@@ -244,10 +250,7 @@ def _coauthorship(b: _Builder, rows: Any) -> None:
         f"SELECT ?pub ?t ?d WHERE {{ ?pub a <{SG}Publication> OPTIONAL {{ ?pub <{RDFS}label> ?t }} "
         f"OPTIONAL {{ ?pub <{DCTERMS}issued> ?d }} }}"
     ):
-        titles[row["pub"].value] = (
-            row["t"].value if row["t"] else None,
-            _year(row["d"].value if row["d"] else None),
-        )
+        titles[row["pub"].value] = (_text(row, "t"), _year(_text(row, "d")))
     for pub, people in authors.items():
         people = sorted(set(people))
         if len(people) < 2 or len(people) > MAX_AUTHORS:
@@ -270,8 +273,8 @@ def _coauthorship(b: _Builder, rows: Any) -> None:
             continue
         ev = b.edge(p, q, "coauthor")
         ev.papers = max(ev.papers, int(row["n"].value) if row["n"] else 1)
-        _span(ev, _year(row["f"].value if row["f"] else None))
-        _span(ev, _year(row["l"].value if row["l"] else None))
+        _span(ev, _year(_text(row, "f")))
+        _span(ev, _year(_text(row, "l")))
         ev.source = ev.source or row["c"].value
 
 
@@ -286,8 +289,8 @@ def _positions(b: _Builder, rows: Any, committees: str) -> None:
         if p is None or o is None:
             continue
         ev = b.edge(p, o, "board" if row["o"].value in committee else "affiliation")
-        _span(ev, _year(row["s"].value if row["s"] else None))
-        _span(ev, _year(row["e"].value if row["e"] else None))
+        _span(ev, _year(_text(row, "s")))
+        _span(ev, _year(_text(row, "e")))
         if row["e"] is None and row["s"] is not None:
             ev.example = ev.example or "current"
         if row["title"] is not None and (ev.example is None or ev.example == "current"):
