@@ -238,10 +238,11 @@ def test_one_researcher_from_three_sources_is_one_node(vocab_pipeline: Pipeline,
         if q.predicate.value.endswith("#label") and q.object.value == "Taro Yamada"
     }
     assert yamadas == {ID + "person/openalex-A2", ID + "person/openalex-A3"}
-    # Reconciliation does not merge them either: a shared name is only listed for review.
+    # Reconciliation does not merge them either: OpenAlex gave them two author ids, and a name
+    # shared by two registry entries is not even a candidate.
     result = reconcile(store, vocab_pipeline.minter, vocab_pipeline.validator)
     pair = (ID + "person/openalex-A2", ID + "person/openalex-A3")
-    assert [m.status for m in result.matches if (m.a, m.b) == pair] == ["uncertain"]
+    assert [m.status for m in result.matches if (m.a, m.b) == pair] == []
     assert not any(set(pair) <= set(c) for c in result.clusters)
     assert not [q for q in store.quads() if q.predicate.value.endswith("sameAs") and q.subject.value in pair]
 

@@ -234,14 +234,11 @@ def _score_people(
         else:
             score -= 0.05
             evidence.append("no shared affiliation")
-    conflict = _conflict(a, b)
-    if conflict:
-        # Two ORCID iDs (or researcher numbers) are two people unless everything else agrees,
-        # and then a curator should look: one person sometimes holds two ORCID accounts.
-        if score < ACCEPT:
-            return None
-        evidence.append(conflict)
-        score = REVIEW
+    if _conflict(a, b):
+        # Two ORCID iDs (or two OpenAlex ids, two researcher numbers): a registry already judged
+        # them two people. Listing every namesake pair at one university for review would bury
+        # the real questions; a curator who knows better can still accept the pair.
+        return None
     if score < REVIEW:
         return None
     return _new(a.iri, b.iri, PERSON, min(score, 0.99), method, evidence)
