@@ -4,8 +4,8 @@ evidence that explains it in words.
 
 Built once per scope and store generation from the graphs that scope may read, so a person who
 is not public is not in the public index at all; nodes that reconciliation found to be one
-entity (``owl:sameAs``) are one node here. Building costs a few SPARQL scans; a request never
-builds (see :mod:`stigraph.paths.service`).
+entity (``owl:sameAs``) are one node here. Building scans the store's predicate index once per
+property and joins in memory; a request never builds (see :mod:`stigraph.paths.indexes`).
 
 Edges and their costs (lower is closer; a path's cost is the sum):
 
@@ -22,14 +22,14 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from pyoxigraph import QuerySolutions
+from pyoxigraph import NamedNode
 
-from stigraph.namespaces import DCTERMS, OWL, RDF, RDFS, SCHEMA, SG, Minter
+from stigraph.namespaces import DCTERMS, OWL, RDF, RDFS, SCHEMA, SG, SKOS, Minter
 from stigraph.scopes import Scope, scope_graphs
 from stigraph.store.base import GraphStore
 
@@ -158,12 +158,6 @@ def _year(text: str | None) -> int | None:
     return int(text[:4])
 
 
-def _text(row: Any, key: str) -> str | None:
-    """A row's value as text, None when the variable is unbound (OPTIONAL)."""
-    term = row[key]
-    return term.value if term is not None else None
-
-
 def _span(ev: Evidence, year: int | None) -> None:
     if year is None:
         return
@@ -171,60 +165,90 @@ def _span(ev: Evidence, year: int | None) -> None:
     ev.last_year = year if ev.last_year is None else max(ev.last_year, year)
 
 
+class _Scan:
+    """Quads by predicate from the scope's graphs, as (subject, object) value strings."""
+
+    def __init__(self, store: GraphStore, graphs: list[NamedNode]) -> None:
+        self.store, self.graphs = store, graphs
+
+    def pairs(self, predicate: str) -> Iterator[tuple[str, str]]:
+        for q in self.store.match(NamedNode(predicate), self.graphs):
+            yield q.subject.value, q.object.value
+
+    def terms(self, predicate: str) -> Iterator[tuple[str, Any]]:
+        for q in self.store.match(NamedNode(predicate), self.graphs):
+            yield q.subject.value, q.object
+
+    def dict(self, predicate: str) -> dict[str, str]:
+        return dict(self.pairs(predicate))
+
+    def typed(self, cls: str) -> Iterator[str]:
+        """Subjects of ``rdf:type cls`` (one class at a time: scanning every type statement
+        would also read the hundreds of thousands of authorships and positions)."""
+        for q in self.store.match(NamedNode(RDF + "type"), self.graphs, obj=NamedNode(cls)):
+            yield q.subject.value
+
+
+# Which kind a node typed with several classes is: the most specific first (a mission is also an
+# organisation; a committee is an organisation too, but one its members sit on).
+_KIND_ORDER = (
+    ("mission", "DiplomaticMission"),
+    ("person", "Person"),
+    ("organization", "Organization"),
+    ("project", "Project"),
+    ("programme", "Programme"),
+    ("field", "Field"),
+)
+
+
 def build_index(store: GraphStore, minter: Minter, scope: Scope, classes: dict[str, set[str]]) -> GraphIndex:
     """The index of what ``scope`` may see in the store's current generation."""
     start = time.perf_counter()
     generation = store.generation
-    graphs = scope_graphs(store, minter, scope)
+    scan = _Scan(store, scope_graphs(store, minter, scope))
     b = _Builder()
-
-    def rows(sparql: str) -> QuerySolutions:
-        result = store.query(sparql, default_graph=graphs) if graphs else iter(())
-        return result  # type: ignore[return-value]
-
-    def values(*tops: str) -> str:
-        members = {c for top in tops for c in (SG + top, *classes.get(SG + top, ()))}
-        return " ".join(f"<{c}>" for c in sorted(members))
-
-    _same_as(b, rows)
-    labels = _labels(rows, values("Person", "Organization", "Project", "Programme", "Field"))
-    for kind, tops in (
-        ("person", ("Person",)),
-        ("mission", ("DiplomaticMission",)),
-        ("organization", ("Organization",)),
-        ("project", ("Project",)),
-        ("programme", ("Programme",)),
-        ("field", ("Field",)),
-    ):
-        for row in rows(f"SELECT DISTINCT ?n WHERE {{ VALUES ?c {{ {values(*tops)} }} ?n a ?c FILTER(isIRI(?n)) }}"):
-            iri = row["n"].value
-            if b.known(iri) is None:
-                b.node(iri, kind, labels.get(iri))
-    _coauthorship(b, rows)
-    _positions(b, rows, values("Committee"))
-    _projects(b, rows)
-    _fields(b, rows)
-    _missions(b, rows)
+    _same_as(b, scan)
+    kind_of_class: dict[str, int] = {}
+    for rank, (_, top) in reversed(list(enumerate(_KIND_ORDER))):
+        for c in (SG + top, *classes.get(SG + top, ())):
+            kind_of_class[c] = rank
+    kinds: dict[str, int] = {}
+    committee_classes = {SG + "Committee", *classes.get(SG + "Committee", ())}
+    publication_classes = {SG + "Publication", *classes.get(SG + "Publication", ())}
+    for cls, rank in kind_of_class.items():
+        for s in scan.typed(cls):
+            if s not in kinds or rank < kinds[s]:
+                kinds[s] = rank
+    committees = {s for c in committee_classes for s in scan.typed(c)}
+    publications = {s for c in publication_classes for s in scan.typed(c)}
+    labels = _labels(scan, kinds.keys() | publications)
+    for iri, rank in kinds.items():
+        if b.known(iri) is None:
+            b.node(iri, _KIND_ORDER[rank][0], labels.get(iri))
+    _coauthorship(b, scan, labels)
+    _positions(b, scan, committees)
+    _projects(b, scan)
+    _fields(b, scan)
+    _missions(b, scan)
     return _freeze(b, scope, generation, time.perf_counter() - start)
 
 
-def _labels(rows: Any, types: str) -> dict[str, str]:
+def _labels(scan: _Scan, wanted: Any) -> dict[str, str]:
     """One label per node: English first, then Japanese, then any."""
     rank = {"en": 0, "ja": 1}
     best: dict[str, tuple[int, str]] = {}
-    for row in rows(
-        f"SELECT ?n ?l WHERE {{ VALUES ?c {{ {types} }} ?n a ?c . "
-        f"{{ ?n <{RDFS}label> ?l }} UNION {{ ?n <http://www.w3.org/2004/02/skos/core#prefLabel> ?l }} }}"
-    ):
-        lang = getattr(row["l"], "language", None) or ""
-        r = rank.get(lang, 2)
-        kept = best.get(row["n"].value)
-        if kept is None or r < kept[0]:
-            best[row["n"].value] = (r, row["l"].value)
+    for prop in (RDFS + "label", SKOS + "prefLabel"):
+        for s, o in scan.terms(prop):
+            if s not in wanted:
+                continue
+            r = rank.get(getattr(o, "language", None) or "", 2)
+            kept = best.get(s)
+            if kept is None or r < kept[0]:
+                best[s] = (r, o.value)
     return {iri: text for iri, (_, text) in best.items()}
 
 
-def _same_as(b: _Builder, rows: Any) -> None:
+def _same_as(b: _Builder, scan: _Scan) -> None:
     parent: dict[str, str] = {}
 
     def find(x: str) -> str:
@@ -232,30 +256,29 @@ def _same_as(b: _Builder, rows: Any) -> None:
             x = parent[x]
         return x
 
-    for row in rows(f"SELECT ?a ?b WHERE {{ ?a <{OWL}sameAs> ?b FILTER(isIRI(?a) && isIRI(?b)) }}"):
-        ra, rb = find(row["a"].value), find(row["b"].value)
-        if ra != rb:
-            parent[ra] = rb
+    for a, o in scan.terms(OWL + "sameAs"):
+        if isinstance(o, NamedNode):
+            ra, rb = find(a), find(o.value)
+            if ra != rb:
+                parent[ra] = rb
     b.canonical = {x: find(x) for x in parent}
 
 
-def _coauthorship(b: _Builder, rows: Any) -> None:
+def _coauthorship(b: _Builder, scan: _Scan, labels: dict[str, str]) -> None:
+    author = scan.dict(SG + "author")
     authors: dict[str, list[int]] = {}
-    for row in rows(f"SELECT ?pub ?p WHERE {{ ?a <{SG}author> ?p ; <{SG}publication> ?pub }}"):
-        p = b.known(row["p"].value)
+    for authorship, pub in scan.pairs(SG + "publication"):
+        person = author.get(authorship)
+        p = b.known(person) if person is not None else None
         if p is not None:
-            authors.setdefault(row["pub"].value, []).append(p)
-    titles: dict[str, tuple[str | None, int | None]] = {}
-    for row in rows(
-        f"SELECT ?pub ?t ?d WHERE {{ ?pub a <{SG}Publication> OPTIONAL {{ ?pub <{RDFS}label> ?t }} "
-        f"OPTIONAL {{ ?pub <{DCTERMS}issued> ?d }} }}"
-    ):
-        titles[row["pub"].value] = (_text(row, "t"), _year(_text(row, "d")))
+            authors.setdefault(pub, []).append(p)
+    del author
+    issued = {s: _year(o) for s, o in scan.pairs(DCTERMS + "issued") if s in authors}
     for pub, people in authors.items():
         people = sorted(set(people))
         if len(people) < 2 or len(people) > MAX_AUTHORS:
             continue
-        title, year = titles.get(pub, (None, None))
+        title, year = labels.get(pub), issued.get(pub)
         for i, u in enumerate(people):
             for v in people[i + 1 :]:
                 ev = b.edge(u, v, "coauthor")
@@ -263,81 +286,99 @@ def _coauthorship(b: _Builder, rows: Any) -> None:
                 _span(ev, year)
                 if ev.example is None or (year is not None and year == ev.last_year):
                     ev.example, ev.source = title, pub
-    for row in rows(
-        f"SELECT ?c ?p ?q ?n ?f ?l WHERE {{ ?c <{RDF}type> <{SG}CoAuthorship> ; <{SG}coAuthor> ?p , ?q "
-        f"FILTER(STR(?p) < STR(?q)) OPTIONAL {{ ?c <{SG}paperCount> ?n }} "
-        f"OPTIONAL {{ ?c <{SG}firstYear> ?f }} OPTIONAL {{ ?c <{SG}lastYear> ?l }} }}"
-    ):
-        p, q = b.known(row["p"].value), b.known(row["q"].value)
-        if p is None or q is None:
+    summaries: dict[str, list[str]] = {}
+    for c, p in scan.pairs(SG + "coAuthor"):
+        summaries.setdefault(c, []).append(p)
+    if not summaries:
+        return
+    count, first, last = scan.dict(SG + "paperCount"), scan.dict(SG + "firstYear"), scan.dict(SG + "lastYear")
+    for c, people in summaries.items():
+        known = sorted({k for k in (b.known(p) for p in people) if k is not None})
+        if len(known) != 2:
             continue
-        ev = b.edge(p, q, "coauthor")
-        ev.papers = max(ev.papers, int(row["n"].value) if row["n"] else 1)
-        _span(ev, _year(_text(row, "f")))
-        _span(ev, _year(_text(row, "l")))
-        ev.source = ev.source or row["c"].value
+        ev = b.edge(known[0], known[1], "coauthor")
+        ev.papers = max(ev.papers, int(count[c]) if c in count else 1)
+        _span(ev, _year(first.get(c)))
+        _span(ev, _year(last.get(c)))
+        ev.source = ev.source or c
 
 
-def _positions(b: _Builder, rows: Any, committees: str) -> None:
-    committee = {r["c"].value for r in rows(f"SELECT ?c WHERE {{ VALUES ?t {{ {committees} }} ?c a ?t }}")}
-    for row in rows(
-        f"SELECT ?pos ?p ?o ?s ?e ?title WHERE {{ ?pos <{SG}holder> ?p ; <{SG}organization> ?o "
-        f"OPTIONAL {{ ?pos <{SG}startDate> ?s }} OPTIONAL {{ ?pos <{SG}endDate> ?e }} "
-        f"OPTIONAL {{ ?pos <{SG}title> ?title }} }}"
-    ):
-        p, o = b.known(row["p"].value), b.known(row["o"].value)
+def _positions(b: _Builder, scan: _Scan, committees: set[str]) -> None:
+    holder = scan.dict(SG + "holder")
+    starts, ends = scan.dict(SG + "startDate"), scan.dict(SG + "endDate")
+    titles = {s: o.value for s, o in scan.terms(SG + "title")}
+    for pos, org in scan.pairs(SG + "organization"):
+        person = holder.get(pos)
+        p = b.known(person) if person is not None else None
+        o = b.known(org)
         if p is None or o is None:
             continue
-        ev = b.edge(p, o, "board" if row["o"].value in committee else "affiliation")
-        _span(ev, _year(_text(row, "s")))
-        _span(ev, _year(_text(row, "e")))
-        if row["e"] is None and row["s"] is not None:
+        ev = b.edge(p, o, "board" if org in committees else "affiliation")
+        start, end, title = starts.get(pos), ends.get(pos), titles.get(pos)
+        _span(ev, _year(start))
+        _span(ev, _year(end))
+        if end is None and start is not None:
             ev.example = ev.example or "current"
-        if row["title"] is not None and (ev.example is None or ev.example == "current"):
-            ev.example = row["title"].value if row["e"] is not None else f"{row['title'].value}, current"
-        ev.source = ev.source or row["pos"].value
+        if title is not None and (ev.example is None or ev.example == "current"):
+            ev.example = title if end is not None else f"{title}, current"
+        ev.source = ev.source or pos
 
 
-def _projects(b: _Builder, rows: Any) -> None:
-    for row in rows(f"SELECT ?x ?who ?proj WHERE {{ ?x <{SG}participant> ?who ; <{SG}inProject> ?proj }}"):
-        who, proj = b.known(row["who"].value), b.known(row["proj"].value)
-        if who is not None and proj is not None:
-            b.edge(who, proj, "project").source = row["x"].value
-    for row in rows(f"SELECT ?proj ?prog WHERE {{ ?proj <{SG}fundedBy> ?prog }}"):
-        proj, prog = b.known(row["proj"].value), b.known(row["prog"].value)
-        if proj is not None and prog is not None:
-            b.edge(proj, prog, "programme")
+def _projects(b: _Builder, scan: _Scan) -> None:
+    participant = scan.dict(SG + "participant")
+    for x, proj in scan.pairs(SG + "inProject"):
+        who = participant.get(x)
+        w, p = (b.known(who) if who is not None else None), b.known(proj)
+        if w is not None and p is not None:
+            b.edge(w, p, "project").source = x
+    for proj, prog in scan.pairs(SG + "fundedBy"):
+        p, g = b.known(proj), b.known(prog)
+        if p is not None and g is not None:
+            b.edge(p, g, "programme")
 
 
-def _fields(b: _Builder, rows: Any) -> None:
-    for row in rows(f"SELECT ?p ?f WHERE {{ ?p <{SG}researchField> ?f }}"):
-        p, f = b.known(row["p"].value), b.known(row["f"].value)
-        if p is not None and f is not None and b.kinds[p] == KINDS.index("person"):
-            b.edge(p, f, "field")
+def _fields(b: _Builder, scan: _Scan) -> None:
+    person = KINDS.index("person")
+    for s, f in scan.pairs(SG + "researchField"):
+        p, n = b.known(s), b.known(f)
+        if p is not None and n is not None and b.kinds[p] == person:
+            b.edge(p, n, "field")
 
 
-def _missions(b: _Builder, rows: Any) -> None:
+def _missions(b: _Builder, scan: _Scan) -> None:
     """Organisations in a mission's jurisdiction (their city or country, or a place inside one
     of its places), and people on a PI list the mission published."""
+    inside: dict[str, set[str]] = {}
+    for place, container in scan.pairs(SCHEMA + "containedInPlace"):
+        inside.setdefault(container, set()).add(place)
     jurisdiction: dict[str, list[int]] = {}
-    for row in rows(
-        f"SELECT DISTINCT ?m ?place WHERE {{ ?m <{SG}jurisdiction> ?j . ?place <{SCHEMA}containedInPlace>* ?j }}"
-    ):
-        m = b.known(row["m"].value)
-        if m is not None:
-            jurisdiction.setdefault(row["place"].value, []).append(m)
-    for row in rows(
-        f"SELECT DISTINCT ?o ?place WHERE {{ {{ ?o <{SG}country> ?place }} UNION {{ ?o <{SG}city> ?place }} }}"
-    ):
-        o = b.known(row["o"].value)
-        if o is None or b.kinds[o] != KINDS.index("organization"):
+    for mission, top in scan.pairs(SG + "jurisdiction"):
+        m = b.known(mission)
+        if m is None:
             continue
-        b.places.setdefault(o, set()).add(row["place"].value)
-        for m in jurisdiction.get(row["place"].value, ()):
-            b.edge(o, m, "mission")
-    for row in rows(f"SELECT DISTINCT ?p ?m WHERE {{ ?p <{SG}listedIn> ?list . ?list <{SG}publishedBy> ?m }}"):
-        p, m = b.known(row["p"].value), b.known(row["m"].value)
-        if p is not None and m is not None and b.kinds[p] == KINDS.index("person"):
+        todo, seen = [top], {top}
+        while todo:
+            place = todo.pop()
+            jurisdiction.setdefault(place, []).append(m)
+            for inner in inside.get(place, ()):
+                if inner not in seen:
+                    seen.add(inner)
+                    todo.append(inner)
+    organization = KINDS.index("organization")
+    for prop in (SG + "country", SG + "city"):
+        for s, place in scan.pairs(prop):
+            o = b.known(s)
+            if o is None or b.kinds[o] != organization:
+                continue
+            b.places.setdefault(o, set()).add(place)
+            for m in jurisdiction.get(place, ()):
+                b.edge(o, m, "mission")
+    publisher = scan.dict(SG + "publishedBy")
+    person = KINDS.index("person")
+    for s, lst in scan.pairs(SG + "listedIn"):
+        mission = publisher.get(lst)
+        p, m = b.known(s), (b.known(mission) if mission is not None else None)
+        if p is not None and m is not None and b.kinds[p] == person:
             b.edge(p, m, "mission").example = "PI list"
 
 

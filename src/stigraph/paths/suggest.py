@@ -39,7 +39,8 @@ class Suggestion:
 
 @cache
 def _walk_matrix(index: GraphIndex) -> csr_matrix:
-    """Row-stochastic transition matrix, edge weight 1/cost (cached per index object)."""
+    """The transposed row-stochastic transition matrix, edge weight 1/cost, in CSR (a walk step
+    is one product with it); cached per index object, since transposing costs a second at 100k."""
     n = index.node_count
     counts = np.diff(index.indptr)
     rows = np.repeat(np.arange(n), counts)
@@ -47,11 +48,11 @@ def _walk_matrix(index: GraphIndex) -> csr_matrix:
     a = csr_matrix((weights, (rows, index.indices)), shape=(n, n))
     totals = np.asarray(a.sum(axis=1)).ravel()
     totals[totals == 0] = 1.0
-    return diags(1.0 / totals) @ a
+    return (diags(1.0 / totals) @ a).T.tocsr()
 
 
 def closeness(index: GraphIndex, person: int) -> np.ndarray:
-    p = _walk_matrix(index).T.tocsr()
+    p = _walk_matrix(index)
     x = np.zeros(index.node_count)
     x[person] = 1.0
     total = np.zeros(index.node_count)
