@@ -275,3 +275,57 @@ def test_a_search_past_its_deadline_stops_with_a_clear_error(indexes: dict[str, 
 
     with pytest.raises(DeadlineExceeded, match="deadline"):
         paths_answer(indexes["public"], P + "aoki", P + "doi", deadline=time.monotonic() - 1)
+
+
+# search -------------------------------------------------------------------------------------------
+
+SEARCHES = [
+    ("Akiko Aoki", P + "aoki"),
+    ("AOKI Akiko", P + "aoki"),  # family name first, in capitals
+    ("aoki", P + "aoki"),
+    ("青木", P + "aoki"),  # kanji
+    ("明子", P + "aoki"),
+    ("paths test univ", "https://w3id.org/stigraph/id/org/paths-univ"),  # the last word as a prefix
+    ("パス試験", "https://w3id.org/stigraph/id/org/paths-univ"),
+    ("Haruka Tanaka", "https://w3id.org/stigraph/id/person/0000-0002-1825-0097"),  # the PI-list sample
+    ("田中 遥", "https://w3id.org/stigraph/id/person/0000-0002-1825-0097"),
+]
+
+
+def test_search_finds_names_in_every_form(indexes: dict[str, GraphIndex]) -> None:
+    from stigraph.paths.answers import search_answer
+
+    ran = 0
+    for query, expected in SEARCHES:
+        results = search_answer(indexes["public"], query)["results"]
+        assert results and results[0]["id"] == expected, (query, results[:3])
+        ran += 1
+    assert ran == len(SEARCHES) == 9
+    # Hepburn variants: the partner-only PI "Yuki Ohno" is found as Ono, Oono and Ōno by a partner...
+    for variant in ("Yuki Ohno", "yuki ono", "OONO Yuki", "Yūki Ōno", "大野"):
+        hits = search_answer(indexes["all"], variant, kind="person")["results"]
+        assert "https://w3id.org/stigraph/id/person/0000-0001-5109-3700" in [h["id"] for h in hits], variant
+        # ...and by nobody in the public scope
+        public = search_answer(indexes["public"], variant, kind="person")["results"]
+        assert "https://w3id.org/stigraph/id/person/0000-0001-5109-3700" not in [h["id"] for h in public]
+    assert all(
+        r["kind"] == "organization" for r in search_answer(indexes["all"], "univ", kind="organization")["results"]
+    )
+    for bad, field in (("", "q"), ("x" * 201, "q")):
+        with pytest.raises(ParameterError) as caught:
+            search_answer(indexes["public"], bad)
+        assert caught.value.context.field == field
+    with pytest.raises(ParameterError):
+        search_answer(indexes["public"], "aoki", kind="planet")
+
+
+def test_search_over_http(service: LiveServer) -> None:
+    r = _get(service, "/api/search", {"q": "aoki akiko"})
+    assert r.status_code == 200 and r.json()["results"][0]["id"] == P + "aoki"
+    assert r.json()["results"][0]["match"] == "exact"
+    hidden = _get(service, "/api/search", {"q": "Emi Endo"})
+    assert hidden.status_code == 200 and hidden.json()["results"] == []  # partner only
+    seen = _get(service, "/api/search", {"q": "Emi Endo"}, token=PARTNER)
+    assert [x["id"] for x in seen.json()["results"]] == [P + "endo"]
+    bad = _get(service, "/api/search", {"q": ""})
+    assert bad.status_code == 422 and bad.json()["error"]["context"]["field"] == "q"

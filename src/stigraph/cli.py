@@ -586,6 +586,29 @@ def paths(
 
 
 @app.command()
+def search(
+    query: Annotated[str, typer.Argument(help="Words of a name, romanised (any spelling, any order) or Japanese.")],
+    kind: Annotated[
+        str | None, typer.Option(help="person, organization, project, programme, field or mission.")
+    ] = None,
+    limit: Annotated[int, typer.Option(help="How many (1-50).")] = 20,
+    scope: Annotated[str, typer.Option(help="public, partner or all.")] = "all",
+    output: Annotated[str, typer.Option("--format", help="text or json.")] = "text",
+) -> None:
+    """Find people, organisations, missions, programmes and fields by name."""
+    from stigraph.paths.answers import search_answer
+
+    answer = search_answer(_path_index(scope), query, kind=kind, limit=limit)
+    if output == "json":
+        out.print_json(json.dumps(answer, ensure_ascii=False))
+        return
+    table = Table("kind", "name", "matched", "IRI")
+    for r in answer["results"]:
+        table.add_row(r["kind"], r["label"], r["matched"], r["id"])
+    out.print(table)
+
+
+@app.command()
 def collaborators(
     person: Annotated[str, typer.Argument(help="IRI of the researcher.")],
     field: Annotated[str | None, typer.Option(help="IRI of a research field.")] = None,

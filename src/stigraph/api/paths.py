@@ -21,7 +21,7 @@ from fastapi.responses import HTMLResponse, JSONResponse
 from stigraph.api.auth import Principal
 from stigraph.api.context import ServiceContext, _status_of
 from stigraph.errors import ErrorContext, NotFound, ParameterError, StigraphError
-from stigraph.paths.answers import MAX_DEPTH, MAX_K, MAX_LIMIT, collaborators_answer, paths_answer
+from stigraph.paths.answers import MAX_DEPTH, MAX_K, MAX_LIMIT, collaborators_answer, paths_answer, search_answer
 from stigraph.paths.index import EDGE_TYPES
 from stigraph.paths.indexes import IndexNotReady, PathIndexes
 from stigraph.paths.search import DeadlineExceeded
@@ -142,6 +142,24 @@ def register(app: FastAPI, ctx: ServiceContext, indexes: PathIndexes) -> None:
                 deadline=deadline,
             ),
         )
+
+    @app.get(
+        "/api/search",
+        tags=["search"],
+        responses=RESPONSES,
+        summary="Find people, organisations, missions, programmes and fields by name (English or Japanese)",
+    )
+    async def api_search(
+        request: Request,
+        q: Annotated[
+            str, Query(description="Words of a name: romanised (any Hepburn spelling, any order) or Japanese.")
+        ],
+        kind: Annotated[
+            str | None, Query(description="person, organization, project, programme, field or mission.")
+        ] = None,
+        limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 20,
+    ) -> dict[str, Any]:
+        return await run(request, lambda index, deadline: search_answer(index, q, kind=kind, limit=limit))
 
     @app.get("/paths", tags=["paths"], summary="The paths between two nodes, drawn (HTML with SVG)")
     async def page_paths(

@@ -10,7 +10,7 @@ from typing import Any
 from stigraph.errors import ErrorContext, NotFound, ParameterError
 from stigraph.namespaces import Minter
 from stigraph.paths.explain import explain
-from stigraph.paths.index import EDGE_TYPES, GraphIndex
+from stigraph.paths.index import EDGE_TYPES, KINDS, GraphIndex
 from stigraph.paths.search import hop_paths, weighted_paths
 from stigraph.paths.suggest import suggest
 
@@ -126,6 +126,42 @@ def collaborators_answer(
                 "paths": s.paths,
             }
             for s in found
+        ],
+        "index": _meta(index, started),
+    }
+
+
+MAX_QUERY = 200
+
+
+def search_answer(index: GraphIndex, query: str, *, kind: str | None = None, limit: int = 20) -> dict[str, Any]:
+    """Nodes found by name (see :mod:`stigraph.search.index`), in the caller's scope."""
+    started = time.monotonic()
+    query = query.strip()
+    if not query or len(query) > MAX_QUERY:
+        raise ParameterError(
+            "the query is empty" if not query else f"the query has {len(query)} characters",
+            context=ErrorContext(field="q", expected=f"1 to {MAX_QUERY} characters"),
+        )
+    if kind is not None and kind not in KINDS:
+        raise ParameterError(f"kind is {kind!r}", context=ErrorContext(field="kind", expected=", ".join(KINDS)))
+    limit = _bounded(limit, "limit", 1, MAX_LIMIT)
+    allowed = None
+    if kind is not None:
+        code = KINDS.index(kind)
+        allowed = {i for i in range(index.node_count) if index.kinds[i] == code}
+    hits = index.names.search(query, limit=limit, allowed=allowed)
+    return {
+        "query": query,
+        "results": [
+            {
+                "id": index.iri_of(h.node),
+                "label": index.labels[h.node],
+                "kind": index.kind_of(h.node),
+                "matched": h.name,
+                "match": ("exact", "prefix", "words")[h.rank],
+            }
+            for h in hits
         ],
         "index": _meta(index, started),
     }

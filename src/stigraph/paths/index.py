@@ -31,6 +31,7 @@ from pyoxigraph import NamedNode
 
 from stigraph.namespaces import DCTERMS, OWL, RDF, RDFS, SCHEMA, SG, SKOS, Minter
 from stigraph.scopes import Scope, scope_graphs
+from stigraph.search.index import NameIndex
 from stigraph.store.base import GraphStore
 
 KINDS = ("person", "organization", "project", "programme", "field", "mission")
@@ -74,6 +75,7 @@ class GraphIndex:
     evidence: list[Evidence]
     ids: dict[str, int] = field(default_factory=dict)
     places: dict[int, set[str]] = field(default_factory=dict)  # organisation -> country and city IRIs
+    names: NameIndex = field(default_factory=NameIndex)  # every name of every node, for search
     build_seconds: float = 0.0
 
     def id_of(self, iri: str) -> int | None:
@@ -117,6 +119,7 @@ class _Builder:
         self.evidence: list[Evidence] = []
         self.canonical: dict[str, str] = {}
         self.places: dict[int, set[str]] = {}
+        self.names = NameIndex()
 
     def node(self, iri: str, kind: str, label: str | None = None) -> int:
         iri = self.canonical.get(iri, iri)
@@ -221,10 +224,16 @@ def build_index(store: GraphStore, minter: Minter, scope: Scope, classes: dict[s
                 kinds[s] = rank
     committees = {s for c in committee_classes for s in scan.typed(c)}
     publications = {s for c in publication_classes for s in scan.typed(c)}
-    labels = _labels(scan, kinds.keys() | publications)
+    names: dict[str, set[str]] = {}
+    labels = _labels(scan, kinds.keys() | publications, names)
     for iri, rank in kinds.items():
         if b.known(iri) is None:
             b.node(iri, _KIND_ORDER[rank][0], labels.get(iri))
+    for iri, texts in names.items():
+        node = b.known(iri)
+        if node is not None:
+            for text in texts:
+                b.names.add(node, text)
     _coauthorship(b, scan, labels)
     _positions(b, scan, committees)
     _projects(b, scan)
@@ -233,13 +242,18 @@ def build_index(store: GraphStore, minter: Minter, scope: Scope, classes: dict[s
     return _freeze(b, scope, generation, time.perf_counter() - start)
 
 
-def _labels(scan: _Scan, wanted: Any) -> dict[str, str]:
-    """One label per node: English first, then Japanese, then any."""
+def _labels(scan: _Scan, wanted: Any, names: dict[str, set[str]] | None = None) -> dict[str, str]:
+    """One label per node: English first, then Japanese, then any. ``names`` collects every
+    name (labels and alternative labels, all languages) for the name search."""
     rank = {"en": 0, "ja": 1}
     best: dict[str, tuple[int, str]] = {}
-    for prop in (RDFS + "label", SKOS + "prefLabel"):
+    for prop in (RDFS + "label", SKOS + "prefLabel", SKOS + "altLabel"):
         for s, o in scan.terms(prop):
             if s not in wanted:
+                continue
+            if names is not None:
+                names.setdefault(s, set()).add(o.value)
+            if prop == SKOS + "altLabel":
                 continue
             r = rank.get(getattr(o, "language", None) or "", 2)
             kept = best.get(s)
@@ -410,6 +424,7 @@ def _freeze(b: _Builder, scope: str, generation: int, seconds: float) -> GraphIn
         evidence=b.evidence,
         ids=b.ids,
         places=b.places,
+        names=b.names.freeze(),
     )
     for alias, canon in b.canonical.items():
         if canon in index.ids:
