@@ -17,6 +17,7 @@ from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from stigraph.api.context import ServiceContext
+from stigraph.api.entities import register as register_entities
 from stigraph.api.examples import load_examples
 from stigraph.api.graph_store import PREFIX as GRAPH_STORE
 from stigraph.api.graph_store import GraphStoreEndpoint
@@ -133,6 +134,7 @@ class Service:
             return Response(self.ctx.metrics.render(), media_type=METRICS_CONTENT_TYPE)
 
         register_paths(app, self.ctx, self.path_indexes)
+        register_entities(app, self.ctx, self.path_indexes)
 
         static = resources.files("stigraph.api").joinpath("static")
         app.mount("/static", StaticFiles(directory=str(static)), name="static")

@@ -177,3 +177,38 @@ async def run_job(
         headers = [(b"retry-after", b"1")] if failure["status"] == 503 else []
         raise HttpError(failure["status"], failure["code"], failure["message"], headers=headers)
     return outcome
+
+
+async def collect_job(pool: WorkerPool, job: dict[str, Any], *, deadline: float, timeout: float) -> bytes:
+    """Run ``job`` on a worker for the service itself (a page, a description) and return its
+    whole answer: the same containment as a client's query (deadline kill, crash isolation),
+    for answers small enough to hold, which the queries that ask carry a LIMIT to ensure."""
+    try:
+        async with pool.lease(deadline) as worker:
+            timer = asyncio.get_running_loop().call_later(
+                max(0.0, deadline - time.monotonic()), pool.kill, worker, "deadline"
+            )
+            try:
+                await worker.send(job)
+                kind, meta = await worker.json_frame()
+                if kind == wire.FAIL:
+                    headers = [(b"retry-after", b"1")] if meta["status"] == 503 else []
+                    raise HttpError(meta["status"], meta["code"], meta["message"], headers=headers)
+                chunks: list[bytes] = []
+                while True:
+                    kind, payload = await worker.frame()
+                    if kind == wire.END:
+                        return b"".join(chunks)
+                    if kind == wire.DATA:
+                        chunks.append(payload)
+            finally:
+                timer.cancel()
+    except WorkerGone:
+        raise HttpError(
+            503,
+            "deadline_exceeded",
+            f"the page could not be prepared within {timeout:g} s; retry shortly",
+            headers=[(b"retry-after", b"5")],
+        ) from None
+    except PoolBusy as exc:
+        raise HttpError(503, "busy", exc.message, headers=[(b"retry-after", b"1")]) from None
