@@ -292,33 +292,57 @@ def _cell(term: Any) -> str:
 
 @app.command()
 def export(
-    output_format: Annotated[str, typer.Option("--format", help="nq, trig, ttl, nt or jsonld.")] = "nq",
+    output_format: Annotated[
+        str | None,
+        typer.Option("--format", help="nq, trig, ttl, nt or jsonld (default: from the output name, else nq)."),
+    ] = None,
     scope: Annotated[str, typer.Option(help="public, partner or all.")] = "public",
     output: Annotated[Path | None, typer.Option("--output", "-o", help="File (default stdout).")] = None,
+    compress: Annotated[
+        bool | None, typer.Option("--gzip/--no-gzip", help="Compress (default: when the output name ends in .gz).")
+    ] = None,
+    profile: Annotated[
+        str, typer.Option(help="full (every triple of the scope) or partner (schema.org and EURIO, JSON-LD).")
+    ] = "full",
+    describe: Annotated[
+        bool, typer.Option("--describe", help="Write only the dataset description (VoID, DCAT, PROV; Turtle).")
+    ] = False,
+    description: Annotated[
+        bool, typer.Option("--description/--no-description", help="Write <output>.void.ttl next to a file.")
+    ] = True,
 ) -> None:
-    """Dump the graphs of a scope (streamed by pyoxigraph)."""
-    fmt = GRAPH_FORMATS.get(output_format)
-    if fmt is None or fmt.name == "RDF/XML":
-        raise InputError(
-            f"unknown export format {output_format!r}",
-            context=_expected("nq, trig, ttl, nt, jsonld"),
-        )
+    """Dump a scope (streamed), or its partner profile (checked against closed shapes first),
+    with its description next to it."""
+    from stigraph.export.describe import describe as describe_scope
+    from stigraph.export.partner import PartnerProfile
+    from stigraph.export.run import all_distributions, choose_format, export_file, write_export
+    from stigraph.export.view import view_of_store
+
     if scope not in SCOPES:
         raise InputError(f"unknown scope {scope!r}", context=_expected(", ".join(SCOPES)))
-    with open_store(state.settings) as store:
-        graphs = scope_graphs(store, _minter(), scope)  # type: ignore[arg-type]
-        sink = output.open("wb") if output else sys.stdout.buffer
-        try:
-            if fmt.supports_datasets:
-                store.dump(sink, fmt, graphs=graphs)
-            else:
-                triples = store.query("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }", default_graph=graphs)
-                triples.serialize(sink, format=fmt)
-        finally:
+    fmt, gz = choose_format(output_format, output, profile, compress)
+    settings = state.settings
+    partner = PartnerProfile.from_dirs(settings.shapes_dir, settings.ontology_dir) if profile == "partner" else None
+    with open_store(settings) as store:
+        view = view_of_store(store, _minter(), scope)
+        if describe:
+            text = describe_scope(view, all_distributions(scope)).serialize()
             if output:
-                sink.close()
+                output.write_bytes(text)
             else:
-                sink.flush()
+                sys.stdout.buffer.write(text)
+            return
+        if output is None:
+            write_export(view, sys.stdout.buffer, fmt, compress=gz, profile=partner)
+            sys.stdout.buffer.flush()
+            return
+        result = export_file(view, output, fmt, compress=gz, profile=partner, with_description=description)
+    what = "triples (partner profile)" if partner else "quads"
+    err.print(
+        f"exported {result.items:,} {what} of scope {scope} to {output} ({result.bytes:,} bytes, "
+        f"{result.seconds:.1f} s)" + (f"; description in {result.description_path}" if result.description_path else ""),
+        highlight=False,
+    )
 
 
 @app.command()

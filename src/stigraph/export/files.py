@@ -21,6 +21,9 @@ def atomic_output(target: Path) -> Iterator[IO[bytes]]:
     """A binary file that becomes ``target`` when the block ends without an exception."""
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
+    umask = os.umask(0)
+    os.umask(umask)
+    os.fchmod(fd, 0o666 & ~umask)  # what open() would have given; mkstemp makes it private
     try:
         with os.fdopen(fd, "wb") as out:
             yield out

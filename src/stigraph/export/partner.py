@@ -27,6 +27,7 @@ from typing import IO
 
 from pyoxigraph import NamedNode, Quad, QueryTriples, RdfFormat, parse
 
+from stigraph.errors import ErrorContext, InputError
 from stigraph.export.conform import ClosedValidator
 from stigraph.export.jsonld import write_jsonld
 from stigraph.export.view import ScopeView
@@ -226,6 +227,11 @@ class Classes:
     @classmethod
     def from_ontology(cls, ontology: Path) -> Classes:
         """Read ``rdfs:subClassOf`` from the ontology file (the store need not hold it)."""
+        if not ontology.is_file():
+            raise InputError(
+                "the ontology file is missing (the partner profile maps its classes)",
+                context=ErrorContext(file=str(ontology), expected="STIGRAPH_ONTOLOGY_DIR holding stigraph.ttl"),
+            )
         with ontology.open("rb") as fh:
             axioms = [q for q in parse(fh, format=RdfFormat.TURTLE) if q.predicate.value.endswith("#subClassOf")]
         below = subclass_closure(axioms)
