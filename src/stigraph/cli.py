@@ -664,6 +664,81 @@ def collaborators(
     out.print(table)
 
 
+consent_app = typer.Typer(help="People's decisions about their data: who may see it (set, withdraw).")
+app.add_typer(consent_app, name="consent")
+_Person = Annotated[str, typer.Argument(help="IRI of the person, or person/<key>.")]
+
+
+def _print_consent(result: Any, output: str) -> None:
+    if output == "json":
+        out.print_json(json.dumps(result.as_dict()))
+        return
+    verb = "withdrawn" if result.withdrawn else "set"
+    rerouted = ", ".join(result.sources) or "none"
+    out.print(
+        f"[green]consent {verb}[/]  {result.person}: {result.visibility} "
+        f"(sources re-routed: {rerouted}; generation {result.generation})",
+        highlight=False,
+    )
+
+
+@consent_app.command("set")
+def consent_set(
+    person: _Person,
+    visibility: Annotated[str, typer.Option(help="public, partner or restricted.")],
+    output: Annotated[str, typer.Option("--format", help="text or json.")] = "text",
+) -> None:
+    """Record who may see a person's data, and apply it to every source now and on later loads."""
+    from stigraph.consent.actions import set_visibility
+
+    validator = Validator.from_dirs(state.settings.shapes_dir, state.settings.ontology_dir)
+    with open_store(state.settings, write=True) as store:
+        result = set_visibility(store, _minter(), validator, person, visibility)
+    _print_consent(result, output)
+
+
+@consent_app.command("withdraw")
+def consent_withdraw(
+    person: _Person,
+    output: Annotated[str, typer.Option("--format", help="text or json.")] = "text",
+) -> None:
+    """Consent withdrawn: the person's data becomes restricted (operators only), dated."""
+    from stigraph.consent.actions import set_visibility
+
+    validator = Validator.from_dirs(state.settings.shapes_dir, state.settings.ontology_dir)
+    with open_store(state.settings, write=True) as store:
+        result = set_visibility(store, _minter(), validator, person, "restricted", withdraw=True)
+    _print_consent(result, output)
+
+
+@app.command()
+def forget(
+    person: _Person,
+    yes: Annotated[bool, typer.Option("--yes", help="Confirm: the erasure cannot be undone.")] = False,
+    output: Annotated[str, typer.Option("--format", help="text or json.")] = "text",
+) -> None:
+    """Erase a person: every triple about them, in every graph, and the generations kept for
+    rollback; a record of the erasure (date, counts, a digest of the IRI) keeps later loads
+    from bringing them back."""
+    from stigraph.consent.actions import forget as erase
+
+    if not yes:
+        raise InputError(
+            "erasure cannot be undone; add --yes to confirm", context=ErrorContext(field="--yes", expected="--yes")
+        )
+    validator = Validator.from_dirs(state.settings.shapes_dir, state.settings.ontology_dir)
+    with open_store(state.settings, write=True) as store:
+        result = erase(store, _minter(), validator, person)
+    if output == "json":
+        out.print_json(json.dumps(result.as_dict()))
+        return
+    out.print(
+        f"[green]forgotten[/]  {result.iris} IRI(s), {result.triples} triple(s) removed from "
+        f"{len(result.graphs)} graph(s); generation {result.generation}; older generations deleted",
+        highlight=False,
+    )
+
+
 reconcile_app = typer.Typer(
     help="Identity reconciliation: one node per real person or organisation across sources.",
     invoke_without_command=True,

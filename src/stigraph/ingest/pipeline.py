@@ -16,6 +16,8 @@ from typing import Any
 
 from pyoxigraph import Literal, NamedNode, Quad, QuerySolutions, RdfFormat, Variable
 
+from stigraph.consent import records as consent_records
+from stigraph.consent.suppress import suppress_erased
 from stigraph.errors import ErrorContext, InputError, ValidationFailed
 from stigraph.ingest.cordis import MappedCordis, map_cordis, project_stubs
 from stigraph.ingest.inputs import InputFile, rdf_format, read_input
@@ -183,6 +185,14 @@ class Pipeline:
         staging: StagingArea,
     ) -> LoadResult:
         mapped = self.stage(spec, files, staging)
+        suppressed = suppress_erased(staging, consent_records.erased(self.store, self.minter))
+        if suppressed and staging.count(RAW_GRAPH) == 0:
+            raise InputError(
+                "the file holds only people who were erased at their request",
+                context=ErrorContext(source=spec.id, file=label),
+            )
+        if suppressed:
+            mapped.skipped["people erased at their request"] = suppressed
         clock.lap("parse")
         staging.add_context(self.validation_context(spec, staging))
         clock.lap("context")
@@ -192,7 +202,7 @@ class Pipeline:
         if not report.conforms:
             raise _validation_error(report, files[0] if len(files) == 1 else None, mapped)
         graphs = {v: self.minter.graph(spec.id, v) for v in VISIBILITIES}
-        route(staging, graphs)
+        route(staging, graphs, consent_records.overrides(self.store, self.minter), contact=spec.contact_visibility)
         clock.lap("route")
         sizes = {graphs["public"]: staging.count(RAW_GRAPH)}
         for v in ("partner", "restricted"):

@@ -13,9 +13,9 @@ from stigraph.errors import ErrorContext, InputError
 
 SourceKind = Literal["rdf", "pi-list", "ror", "wikidata-missions", "cordis", "openalex", "orcid", "kaken"]
 _ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
-RESERVED_IDS = ("reconcile", "curation")
-"""Graphs of these ids belong to identity reconciliation and to curators' decisions: a load
-under one of them would replace them."""
+RESERVED_IDS = ("reconcile", "curation", "consent")
+"""Graphs of these ids belong to identity reconciliation, curators' decisions and people's
+consent decisions and erasures: a load under one of them would replace them."""
 
 
 class SourceSpec(BaseModel):
@@ -35,6 +35,11 @@ class SourceSpec(BaseModel):
     mission: str | None = Field(default=None, description="pi-list: IRI of the publishing mission")
     pilist: str | None = Field(default=None, description="pi-list: IRI of the list itself")
     description: str = ""
+    contact_visibility: Literal["public", "partner", "restricted"] = Field(
+        default="restricted",
+        description="Visibility of contact details (e-mail, telephone): restricted unless the source publishes "
+        "them itself, e.g. a mission's public switchboard.",
+    )
 
     @field_validator("input", mode="before")
     @classmethod
@@ -47,7 +52,7 @@ class SourceSpec(BaseModel):
         if not _ID.match(value):
             raise ValueError("lower-case letters, digits and '-', at most 63 characters")
         if value in RESERVED_IDS:
-            raise ValueError(f"{value!r} is reserved (reconciliation and curator decisions); choose another id")
+            raise ValueError(f"{value!r} is reserved (reconciliation, curation, consent); choose another id")
         return value
 
 

@@ -9,7 +9,7 @@ proportional to what it hides, not to its size.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 from pyoxigraph import NamedNode, Quad
 
@@ -37,14 +37,23 @@ def _stricter(a: str, b: str) -> str:
     return a if _LEVEL[a] >= _LEVEL[b] else b
 
 
-def node_visibility(staging: StagingArea) -> dict[NamedNode, str]:
-    """Visibility of every node that is not public; absent nodes are public."""
+def node_visibility(staging: StagingArea, overrides: Mapping[NamedNode, str] | None = None) -> dict[NamedNode, str]:
+    """Visibility of every node that is not public; absent nodes are public.
+
+    ``overrides`` are people's own decisions (``stigraph consent``): they replace what a source
+    says about the person, in every source, before the nodes the person owns inherit it.
+    """
     levels: dict[NamedNode, str] = {}
     for row in staging.select(f"SELECT ?n ?v WHERE {{ GRAPH <{RAW_GRAPH.value}> {{ ?n <{SG}visibility> ?v }} }}"):
         level = _BY_IRI.get(row["v"].value, "restricted")  # unknown values: fail closed
         node = row["n"]
         if level != "public":
             levels[node] = _stricter(levels.get(node, "public"), level)
+    for node, level in (overrides or {}).items():
+        if level == "public":
+            levels.pop(node, None)
+        else:
+            levels[node] = level
     for cls in RESTRICTED_CLASSES:
         for row in staging.select(f"SELECT ?n WHERE {{ GRAPH <{RAW_GRAPH.value}> {{ ?n <{RDF}type> <{cls}> }} }}"):
             levels[row["n"]] = "restricted"
@@ -58,12 +67,18 @@ def node_visibility(staging: StagingArea) -> dict[NamedNode, str]:
     return levels
 
 
-def route(staging: StagingArea, graphs: dict[str, NamedNode]) -> dict[str, int]:
+def route(
+    staging: StagingArea,
+    graphs: dict[str, NamedNode],
+    overrides: Mapping[NamedNode, str] | None = None,
+    *,
+    contact: str = "restricted",
+) -> dict[str, int]:
     """Move non-public triples out of the raw graph into ``graphs[visibility]``.
 
     What stays in the raw graph is public. Returns the number of triples moved per visibility.
     """
-    levels = node_visibility(staging)
+    levels = node_visibility(staging, overrides)
     moves: dict[Quad, str] = {}
 
     def mark(quads: Iterable[Quad], level: str) -> None:
@@ -73,8 +88,9 @@ def route(staging: StagingArea, graphs: dict[str, NamedNode]) -> dict[str, int]:
     for node, level in levels.items():
         mark(staging.quads_matching(subject=node, graph=RAW_GRAPH), level)
         mark(staging.quads_matching(obj=node, graph=RAW_GRAPH), level)
-    for prop in RESTRICTED_PROPERTIES:
-        mark(staging.quads_matching(predicate=NamedNode(prop), graph=RAW_GRAPH), "restricted")
+    if contact != "public":  # contact details: restricted unless the source publishes them itself
+        for prop in RESTRICTED_PROPERTIES:
+            mark(staging.quads_matching(predicate=NamedNode(prop), graph=RAW_GRAPH), contact)
     counts = {v: 0 for v in VISIBILITIES}
     staging.remove(moves)
     staging.extend(Quad(q.subject, q.predicate, q.object, graphs[level]) for q, level in moves.items())

@@ -221,7 +221,7 @@ class Renderer:
             view=view,
             kind=view.kind,
             kind_label=KIND_LABELS[lang].get(view.kind, view.kind),
-            types=[self._name(t, lang) for t in view.types],
+            types=[n for n in (self._name(t, lang) for t in view.types) if n != KIND_LABELS[lang].get(view.kind)],
             other_names=others,
             alternates=alternates,
             q=None,

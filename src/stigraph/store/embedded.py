@@ -37,6 +37,7 @@ class _StoreWriter:
     def __init__(self, store: Store) -> None:
         self._store = store
         self.loaded_bytes = 0
+        self.wants_compaction = False
 
     def release(self) -> None:
         """Drop the handle: a caller that keeps the writer must not keep the RocksDB fork open
@@ -76,6 +77,21 @@ class _StoreWriter:
 
     def graphs(self) -> list[NamedNode]:
         return [g for g in self._store.named_graphs() if isinstance(g, NamedNode)]
+
+    def quads(
+        self, *, subject: NamedNode | None = None, obj: NamedNode | None = None, graph: NamedNode | None = None
+    ) -> list[Quad]:
+        """The quads of a pattern in the data this write will commit."""
+        return list(self._store.quads_for_pattern(subject, None, obj, graph))
+
+    def remove(self, quads: Iterable[Quad]) -> None:
+        for q in quads:
+            self._store.remove(q)
+
+    def compact(self) -> None:
+        """Ask for a full compaction before publishing, so that removed data is gone from the
+        files of the new generation, not only hidden by tombstones (erasure needs that)."""
+        self.wants_compaction = True
 
     def query(self, sparql: str, *, union_default_graph: bool = False) -> Any:
         """Read the data this write will commit (work that must land in the same generation,
@@ -259,7 +275,7 @@ class EmbeddedStore:
             writer = _StoreWriter(fork)
             yield writer
             fork.flush()
-            if writer.loaded_bytes >= OPTIMIZE_AFTER_BYTES:
+            if writer.loaded_bytes >= OPTIMIZE_AFTER_BYTES or writer.wants_compaction:
                 fork.optimize()
             self._build_snapshots(fork, number)
             self._derive(fork, number)
@@ -276,6 +292,12 @@ class EmbeddedStore:
         self._gens.publish(number)
         self._open_current()
         self.janitor_report = self._gens.janitor(self._settings.keep_generations)
+
+    def drop_history(self) -> None:
+        """Delete every generation but the current one (and their snapshots and answers): after
+        an erasure, the data must not survive in a generation kept for rollback."""
+        if self._gens is not None:
+            self.janitor_report = self._gens.janitor(1)
 
     def _build_snapshots(self, source: Store, number: int) -> None:
         """Write the per-scope snapshots of generation ``number`` before it is published.
