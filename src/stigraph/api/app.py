@@ -19,6 +19,7 @@ from fastapi.staticfiles import StaticFiles
 from stigraph.api.context import ServiceContext
 from stigraph.api.entities import register as register_entities
 from stigraph.api.examples import load_examples
+from stigraph.api.exports import register as register_exports
 from stigraph.api.graph_store import PREFIX as GRAPH_STORE
 from stigraph.api.graph_store import GraphStoreEndpoint
 from stigraph.api.http import Receive, Scope, Send
@@ -135,6 +136,7 @@ class Service:
 
         register_paths(app, self.ctx, self.path_indexes)
         register_entities(app, self.ctx, self.path_indexes)
+        register_exports(app, self.ctx)
 
         static = resources.files("stigraph.api").joinpath("static")
         app.mount("/static", StaticFiles(directory=str(static)), name="static")

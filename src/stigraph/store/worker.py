@@ -332,6 +332,12 @@ class Worker:
             store.dump(out, format=fmt, from_graph=graph, **_prefixes(fmt))
         out.finish(bytes=out.sent)
 
+    def job_export(self, job: dict[str, Any]) -> None:
+        """A dump, description or partner profile of the job's scope (stigraph.export.jobs)."""
+        from stigraph.export.jobs import run_export_job  # loaded on the first export, not at fork
+
+        run_export_job(self, job, _Sender(self.sock))
+
     def job_update(self, job: dict[str, Any]) -> None:
         with self._writer(job) as store, store.writing() as w:
             w.update(job["text"], base_iri=job.get("base_iri"))
