@@ -15,9 +15,10 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-## browser: Debian's chromium and chromedriver, which the query-page tests drive (tests/test_query_page.py)
+## browser: Debian's chromium and chromedriver, which the page tests drive (tests/test_query_page.py,
+## tests/test_pages.py), and a Japanese font so that pages in Japanese render (and screenshot) as text
 browser:
-	(command -v chromium && command -v chromedriver) >/dev/null || ($(SUDO) apt-get update && $(SUDO) apt-get install -y chromium chromium-driver)
+	(command -v chromium && command -v chromedriver && fc-list :lang=ja | grep -q .) >/dev/null || ($(SUDO) apt-get update && $(SUDO) apt-get install -y chromium chromium-driver fonts-ipafont-gothic)
 
 ## allocator: Debian's jemalloc, which the query workers preload (STIGRAPH_WORKER_ALLOCATOR; the engine is
 ## 15-40% faster with it); without it they fall back to the C library's malloc

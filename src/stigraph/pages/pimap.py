@@ -153,7 +153,7 @@ def svg(m: PIMap, lang: str, width: int = 720, height: int = 420) -> str:
     if not points:
         return ""
     lats, longs = [p[0] for p in points], [p[1] for p in points]
-    pad = 2.0
+    pad = 0.5 if max(lats) - min(lats) < 3 and max(longs) - min(longs) < 3 else 2.0
     south, north = max(-90.0, min(lats) - pad), min(90.0, max(lats) + pad)
     west, east = max(-180.0, min(longs) - pad), min(180.0, max(longs) + pad)
     scale = min(width / (east - west), height / (north - south))
@@ -168,12 +168,16 @@ def svg(m: PIMap, lang: str, width: int = 720, height: int = 420) -> str:
         f'<rect width="{w}" height="{h}" fill="#eef4fb"/>',
     ]
     step = 1 if north - south < 10 else 5 if north - south < 40 else 15
+    grid = 'stroke="#c8d6e5" stroke-width="0.5"'
+    legend = 'font-size="10" fill="#57606a"'
     for lat in range(math.ceil(south / step) * step, math.floor(north) + 1, step):
         y = xy(lat, west)[1]
-        parts.append(f'<line class="graticule" x1="0" y1="{y}" x2="{w}" y2="{y}" stroke="#c8d6e5" stroke-width="0.5"/>')
+        parts.append(f'<line class="graticule" x1="0" y1="{y}" x2="{w}" y2="{y}" {grid}/>')
+        parts.append(f'<text x="2" y="{y - 2}" {legend}>{abs(lat)}°{"N" if lat >= 0 else "S"}</text>')
     for long in range(math.ceil(west / step) * step, math.floor(east) + 1, step):
         x = xy(south, long)[0]
-        parts.append(f'<line class="graticule" x1="{x}" y1="0" x2="{x}" y2="{h}" stroke="#c8d6e5" stroke-width="0.5"/>')
+        parts.append(f'<line class="graticule" x1="{x}" y1="0" x2="{x}" y2="{h}" {grid}/>')
+        parts.append(f'<text x="{x + 2}" y="{h - 3}" {legend}>{abs(long)}°{"E" if long >= 0 else "W"}</text>')
     for mk in sorted(m.markers, key=lambda mk: -mk.people):
         x, y = xy(mk.lat, mk.long)
         r = round(4 + 3 * math.sqrt(mk.people), 1)
@@ -181,6 +185,7 @@ def svg(m: PIMap, lang: str, width: int = 720, height: int = 420) -> str:
         parts.append(
             f'<circle class="marker" cx="{x}" cy="{y}" r="{r}" fill="#1f6feb" fill-opacity="0.6" stroke="#0b3d91">'
             f"<title>{name}: {mk.people}</title></circle>"
+            f'<text class="marker-label" x="{x + r + 3}" y="{y + 4}" font-size="12" fill="#1f2328">{name}</text>'
         )
     if m.mission_at:
         x, y = xy(*m.mission_at)

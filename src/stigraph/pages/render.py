@@ -15,7 +15,7 @@ from urllib.parse import urlencode
 from jinja2 import Environment, PackageLoader, select_autoescape
 from pyoxigraph import Literal, NamedNode
 
-from stigraph.namespaces import Minter
+from stigraph.namespaces import DCTERMS, FOAF, OWL, RDF, RDFS, SCHEMA, SKOS, Minter
 from stigraph.pages.describe import Affiliation, EntityView, Fact, Labelled
 from stigraph.pages.pimap import PIMap, pick, svg
 
@@ -126,6 +126,30 @@ KIND_LABELS = {
 }
 
 
+STANDARD = {
+    RDF + "type": {"en": "type", "ja": "種別"},
+    RDFS + "label": {"en": "name", "ja": "名称"},
+    SKOS + "prefLabel": {"en": "preferred name", "ja": "優先名称"},
+    SKOS + "altLabel": {"en": "other name", "ja": "別名"},
+    SKOS + "notation": {"en": "code", "ja": "コード"},
+    SKOS + "broader": {"en": "broader", "ja": "上位"},
+    SKOS + "narrower": {"en": "narrower", "ja": "下位"},
+    SKOS + "inScheme": {"en": "in scheme", "ja": "体系"},
+    SKOS + "topConceptOf": {"en": "top concept of", "ja": "最上位概念"},
+    FOAF + "familyName": {"en": "family name", "ja": "姓"},
+    FOAF + "givenName": {"en": "given name", "ja": "名"},
+    SCHEMA + "alternateName": {"en": "also written", "ja": "別表記"},
+    SCHEMA + "honorificPrefix": {"en": "title", "ja": "敬称"},
+    SCHEMA + "latitude": {"en": "latitude", "ja": "緯度"},
+    SCHEMA + "longitude": {"en": "longitude", "ja": "経度"},
+    DCTERMS + "source": {"en": "source document", "ja": "出典文書"},
+    DCTERMS + "issued": {"en": "issued", "ja": "発行"},
+    DCTERMS + "creator": {"en": "creator", "ja": "作成者"},
+    OWL + "sameAs": {"en": "same as", "ja": "同一"},
+}
+"""Names of the standard properties our ontology reuses without labelling them itself."""
+
+
 @dataclass(frozen=True)
 class Source:
     """Where the facts of one graph came from."""
@@ -165,6 +189,8 @@ class Renderer:
         if item.labels:
             return pick(item.labels, lang)
         term = item.term
+        if isinstance(term, NamedNode) and term.value in STANDARD:
+            return STANDARD[term.value][lang]
         if isinstance(term, NamedNode):
             return term.value.rsplit("/", 1)[-1].rsplit("#", 1)[-1]
         if isinstance(term, Literal):
