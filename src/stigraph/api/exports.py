@@ -193,8 +193,9 @@ def register(app: FastAPI, ctx: ServiceContext) -> None:
         }
         return JSONResponse(body, headers={"vary": "authorization"})
 
-    @app.get(
+    @app.api_route(
         PREFIX + "/{name}",
+        methods=["GET", "HEAD"],
         tags=["exports"],
         summary="A dump, description or partner profile of a scope",
         description=(
