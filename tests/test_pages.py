@@ -233,6 +233,12 @@ def test_pages_in_a_browser_switch_language_and_draw_the_pi_map(
     link = browser.find_element(By.CSS_SELECTOR, "#results a")
     link.click()
     assert browser.find_element(By.ID, "name").text == "SATO Hanako"
+    # and from the SPARQL query page
+    browser.get(f"{site.base}/sparql")
+    box = browser.find_element(By.CSS_SELECTOR, "#name-search input[name=q]")
+    box.send_keys("Ken Ito")
+    box.submit()
+    assert "ITO Ken" in [a.text for a in browser.find_elements(By.CSS_SELECTOR, "#results a")]
 
 
 def _shot(driver: WebDriver, tmp_path: Path, name: str) -> None:
