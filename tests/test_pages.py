@@ -138,6 +138,7 @@ def test_unknown_and_hidden_entities_are_404_with_the_error_shape(site: LiveServ
         ("/id/person/pages-mori", None),  # restricted
         ("/id/person/pages-kato", None),  # partner only
         ("/id/person/pages-mori.jsonld", PARTNER),
+        ("/id/field/pages-unannounced", None),
         ("/pimap/nowhere", None),
     ]
     for path, token in cases:
@@ -147,7 +148,7 @@ def test_unknown_and_hidden_entities_are_404_with_the_error_shape(site: LiveServ
         assert body["error"]["code"] == "not_found" and body["error"]["message"], path
     assert _get(site, "/id/person/pages-kato.ttl", token=PARTNER).status_code == 200
     assert _get(site, "/id/person/pages-mori.ttl", token=ADMIN).status_code == 200
-    assert len(cases) == 6
+    assert len(cases) == 7
 
 
 def test_contact_details_and_hidden_people_stay_out_of_public_pages(site: LiveServer) -> None:
@@ -155,7 +156,10 @@ def test_contact_details_and_hidden_people_stay_out_of_public_pages(site: LiveSe
         _get(site, "/id/person/pages-sato", accept="text/html").text,
         _get(site, "/pimap/pages-test").text,
     ]
+    public.append(_get(site, "/pimap/pages-test.csv").text)
+    public.append(_get(site, "/id/person/pages-sato.jsonld").text)
     for body in public:
+        assert "pages-unannounced" not in body and "Unannounced topic" not in body  # a restricted field
         assert "hanako.sato@example.org" not in body
         assert "pages-mori" not in body and "MORI Jun" not in body
         assert "pages-kato" not in body and "KATO Yui" not in body
@@ -246,3 +250,39 @@ def _shot(driver: WebDriver, tmp_path: Path, name: str) -> None:
     target = (REPO / "docs" / "images" / name) if SCREENSHOTS else tmp_path / name
     driver.save_screenshot(str(target))
     assert target.stat().st_size > 10_000
+
+
+def _api(site: LiveServer, path: str, params: dict, token: str | None = None) -> httpx.Response:
+    """An /api call, waiting while the path index of the current data is being built (503)."""
+    import time
+
+    for _ in range(120):
+        r = httpx.get(site.base + path, params=params, headers=auth(token) if token else {}, timeout=60)
+        if r.status_code != 503:
+            return r
+        time.sleep(0.5)
+    raise AssertionError(f"{path} stayed unavailable: {r.text}")
+
+
+def test_a_hidden_person_or_field_is_on_no_public_path_or_suggestion(site: LiveServer) -> None:
+    ito, sato = BASE + "person/pages-ito", BASE + "person/pages-sato"
+    hidden = ("pages-mori", "pages-kato", "pages-unannounced", "MORI Jun", "KATO Yui", "Unannounced topic")
+    answers = [
+        _api(site, "/api/collaborators", {"for": ito, "limit": 50}),
+        _api(site, "/api/collaborators", {"for": sato, "limit": 50}),
+        _api(site, "/api/paths", {"from": ito, "to": sato, "k": 5}),
+        _api(site, "/api/search", {"q": "Mori"}),
+        _api(site, "/api/search", {"q": "Unannounced"}),
+    ]
+    for r in answers:
+        assert r.status_code == 200, r.text
+        assert not any(h in r.text for h in hidden), r.text
+    assert answers[2].json()["connected"] is True  # the public part of the graph still connects them
+    refused = [
+        _api(site, "/api/paths", {"from": ito, "to": BASE + "person/pages-mori"}),
+        _api(site, "/api/paths", {"from": ito, "to": BASE + "person/pages-kato"}),
+        _api(site, "/api/collaborators", {"for": ito, "field": BASE + "field/pages-unannounced"}),
+    ]
+    assert [r.status_code for r in refused] == [404, 404, 404]
+    assert _api(site, "/api/paths", {"from": ito, "to": BASE + "person/pages-kato"}, PARTNER).status_code == 200
+    assert "pages-kato" in _api(site, "/api/collaborators", {"for": ito, "limit": 50}, PARTNER).text
