@@ -22,16 +22,16 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, overload
 
 import numpy as np
-from pyoxigraph import NamedNode
 
-from stigraph.namespaces import DCTERMS, OWL, RDF, RDFS, SCHEMA, SG, SKOS, Minter
+from stigraph.namespaces import DCTERMS, OWL, RDFS, SCHEMA, SG, SKOS, Minter
+from stigraph.paths.scan import Scan
 from stigraph.scopes import Scope, scope_graphs
-from stigraph.search.index import NameIndex
+from stigraph.search.index import NameIndex, tokens
 from stigraph.store.base import GraphStore
 
 KINDS = ("person", "organization", "project", "programme", "field", "mission")
@@ -60,6 +60,58 @@ class Evidence:
     source: str | None = None  # IRI of a publication, position or participation
 
 
+class EvidenceTable(Sequence[Evidence]):
+    """The evidence of every edge in columns, one row per edge. An :class:`Evidence` is made
+    when a row is read: an answer reads a handful, and making 700k objects up front took a
+    second of a 100k-researcher build and hundreds of megabytes."""
+
+    def __init__(self) -> None:
+        self.type: list[int] = []  # index into EDGE_TYPES
+        self.papers: list[int] = []
+        self.first_year: list[int | None] = []
+        self.last_year: list[int | None] = []
+        self.example: list[str | None] = []
+        self.source: list[str | None] = []
+
+    def add(self, type_: int) -> int:
+        """A new empty row of this edge type; its number."""
+        self.type.append(type_)
+        self.papers.append(0)
+        self.first_year.append(None)
+        self.last_year.append(None)
+        self.example.append(None)
+        self.source.append(None)
+        return len(self.type) - 1
+
+    def extend(self, type_: int, count: int) -> None:
+        """``count`` new empty rows of this edge type."""
+        self.type.extend([type_] * count)
+        self.papers.extend([0] * count)
+        for column in (self.first_year, self.last_year, self.example, self.source):
+            column.extend([None] * count)
+
+    def __len__(self) -> int:
+        return len(self.type)
+
+    @overload
+    def __getitem__(self, row: int) -> Evidence: ...
+
+    @overload
+    def __getitem__(self, row: slice) -> list[Evidence]: ...
+
+    def __getitem__(self, row: int | slice) -> Evidence | list[Evidence]:
+        if isinstance(row, slice):
+            return [self[i] for i in range(*row.indices(len(self)))]
+        return Evidence(
+            EDGE_TYPES[self.type[row]],
+            self.papers[row],
+            self.first_year[row],
+            self.last_year[row],
+            self.example[row],
+            self.source[row],
+        )
+
+
 @dataclass(eq=False)  # compared and hashed by identity: caches key on the index object
 class GraphIndex:
     scope: str
@@ -72,7 +124,7 @@ class GraphIndex:
     edge_type: np.ndarray  # int8, index into EDGE_TYPES
     cost: np.ndarray  # float64
     edge: np.ndarray  # int32, index into evidence (both directions share one)
-    evidence: list[Evidence]
+    evidence: Sequence[Evidence]  # an EvidenceTable when built from a store
     ids: dict[str, int] = field(default_factory=dict)
     places: dict[int, set[str]] = field(default_factory=dict)  # organisation -> country and city IRIs
     names: NameIndex = field(default_factory=NameIndex)  # every name of every node, for search
@@ -115,11 +167,18 @@ class _Builder:
         self.iris: list[str] = []
         self.kinds: list[int] = []
         self.labels: list[str] = []
-        self.edges: dict[tuple[int, int, int], int] = {}  # (u, v, type) with u < v -> evidence row
-        self.evidence: list[Evidence] = []
         self.canonical: dict[str, str] = {}
         self.places: dict[int, set[str]] = {}
         self.names = NameIndex()
+        # Edges, once every node exists (:meth:`nodes_done`): (u, v, type) with u < v packed
+        # into one int -> evidence row, and the ends and type of each row in row order.
+        self.lookup: dict[str, int] = {}
+        self.edges: dict[int, int] = {}
+        self.ends_u: list[int] = []
+        self.ends_v: list[int] = []
+        self.types: list[int] = []
+        self.evidence = EvidenceTable()
+        self._n = 0
 
     def node(self, iri: str, kind: str, label: str | None = None) -> int:
         iri = self.canonical.get(iri, iri)
@@ -136,23 +195,60 @@ class _Builder:
     def known(self, iri: str) -> int | None:
         return self.ids.get(self.canonical.get(iri, iri))
 
-    def edge(self, u: int, v: int, type_: str) -> Evidence:
+    def nodes_done(self) -> None:
+        """No node is added after this: every IRI and alias gets its id in one dict, so that
+        the joins look a node up with one ``dict.get`` (the same answer as :meth:`known`)."""
+        self.lookup = dict(self.ids)
+        for alias, canon in self.canonical.items():
+            found = self.ids.get(canon)
+            if found is not None:
+                self.lookup[alias] = found
+        self._n = len(self.iris)
+
+    def add_edges(self, u: np.ndarray, v: np.ndarray, type_: int) -> np.ndarray:
+        """New rows for edges not seen yet (``u < v``, distinct pairs), in this order; their
+        numbers."""
+        first = len(self.evidence)
+        count = len(u)
+        rows = np.arange(first, first + count)
+        self.edges.update(zip(((u * self._n + v) * 8 + type_).tolist(), rows.tolist(), strict=True))
+        self.ends_u.extend(u.tolist())
+        self.ends_v.extend(v.tolist())
+        self.types.extend([type_] * count)
+        self.evidence.extend(type_, count)
+        return rows
+
+    def edge(self, u: int, v: int, type_: int) -> int:
+        """The evidence row of the edge, made on first sight; -1 for a node merged with itself
+        by reconciliation (no edge)."""
         if u == v:
-            return Evidence(type_)  # a node merged with itself by reconciliation: no edge
+            return -1
         a, b = (u, v) if u < v else (v, u)
-        key = (a, b, EDGE_TYPES.index(type_))
+        key = (a * self._n + b) * 8 + type_
         row = self.edges.get(key)
         if row is None:
-            row = self.edges[key] = len(self.evidence)
-            self.evidence.append(Evidence(type_))
-        return self.evidence[row]
+            row = self.edges[key] = self.evidence.add(type_)
+            self.ends_u.append(a)
+            self.ends_v.append(b)
+            self.types.append(type_)
+        return row
 
 
-def _cost(ev: Evidence) -> float:
-    base = BASE_COST[ev.type]
-    if ev.type == "coauthor":
-        return base / (1.0 + math.log(max(ev.papers, 1)))  # 1 paper 1.0, 3 papers 0.48, 10 papers 0.30
-    return base
+_COAUTHOR, _AFFILIATION, _BOARD, _PROJECT, _PROGRAMME, _FIELD, _MISSION = range(len(EDGE_TYPES))
+
+
+def _costs(types: np.ndarray, papers: np.ndarray) -> np.ndarray:
+    """Each edge's cost: its type's base cost, and for co-authors falling with the number of
+    papers (1 paper 1.0, 3 papers 0.48, 10 papers 0.30); computed once per distinct count, with
+    the same ``math.log`` as always, so the costs are bit for bit what they were."""
+    base = np.array([BASE_COST[t] for t in EDGE_TYPES], dtype=np.float64)
+    costs = base[types]
+    co = types == _COAUTHOR
+    if co.any():
+        counts, inverse = np.unique(papers[co], return_inverse=True)
+        by_count = np.array([BASE_COST["coauthor"] / (1.0 + math.log(max(int(c), 1))) for c in counts])
+        costs[co] = by_count[inverse]
+    return costs
 
 
 def _year(text: str | None) -> int | None:
@@ -161,35 +257,12 @@ def _year(text: str | None) -> int | None:
     return int(text[:4])
 
 
-def _span(ev: Evidence, year: int | None) -> None:
+def _span(ev: EvidenceTable, row: int, year: int | None) -> None:
     if year is None:
         return
-    ev.first_year = year if ev.first_year is None else min(ev.first_year, year)
-    ev.last_year = year if ev.last_year is None else max(ev.last_year, year)
-
-
-class _Scan:
-    """Quads by predicate from the scope's graphs, as (subject, object) value strings."""
-
-    def __init__(self, store: GraphStore, graphs: list[NamedNode]) -> None:
-        self.store, self.graphs = store, graphs
-
-    def pairs(self, predicate: str) -> Iterator[tuple[str, str]]:
-        for q in self.store.match(NamedNode(predicate), self.graphs):
-            yield q.subject.value, q.object.value
-
-    def terms(self, predicate: str) -> Iterator[tuple[str, Any]]:
-        for q in self.store.match(NamedNode(predicate), self.graphs):
-            yield q.subject.value, q.object
-
-    def dict(self, predicate: str) -> dict[str, str]:
-        return dict(self.pairs(predicate))
-
-    def typed(self, cls: str) -> Iterator[str]:
-        """Subjects of ``rdf:type cls`` (one class at a time: scanning every type statement
-        would also read the hundreds of thousands of authorships and positions)."""
-        for q in self.store.match(NamedNode(RDF + "type"), self.graphs, obj=NamedNode(cls)):
-            yield q.subject.value
+    first, last = ev.first_year[row], ev.last_year[row]
+    ev.first_year[row] = year if first is None else min(first, year)
+    ev.last_year[row] = year if last is None else max(last, year)
 
 
 # Which kind a node typed with several classes is: the most specific first (a mission is also an
@@ -202,22 +275,54 @@ _KIND_ORDER = (
     ("programme", "Programme"),
     ("field", "Field"),
 )
+_LABELS = (RDFS + "label", SKOS + "prefLabel", SKOS + "altLabel")
+# Every predicate a build reads, in the order it reads them (the scans run ahead in this order).
+_PREDICATES = (
+    OWL + "sameAs",
+    *_LABELS,
+    DCTERMS + "issued",
+    SG + "coAuthor",
+    SG + "holder",
+    SG + "startDate",
+    SG + "endDate",
+    SG + "title",
+    SG + "organization",
+    SG + "participant",
+    SG + "inProject",
+    SG + "fundedBy",
+    SG + "researchField",
+    SCHEMA + "containedInPlace",
+    SG + "jurisdiction",
+    SG + "country",
+    SG + "city",
+    SG + "publishedBy",
+    SG + "listedIn",
+)
 
 
 def build_index(store: GraphStore, minter: Minter, scope: Scope, classes: dict[str, set[str]]) -> GraphIndex:
     """The index of what ``scope`` may see in the store's current generation."""
     start = time.perf_counter()
     generation = store.generation
-    scan = _Scan(store, scope_graphs(store, minter, scope))
-    b = _Builder()
-    _same_as(b, scan)
+    with Scan(store, scope_graphs(store, minter, scope)) as scan:
+        return _build(scan, scope, generation, classes, start)
+
+
+def _build(scan: Scan, scope: str, generation: int, classes: dict[str, set[str]], start: float) -> GraphIndex:
     kind_of_class: dict[str, int] = {}
     for rank, (_, top) in reversed(list(enumerate(_KIND_ORDER))):
         for c in (SG + top, *classes.get(SG + top, ())):
             kind_of_class[c] = rank
-    kinds: dict[str, int] = {}
     committee_classes = {SG + "Committee", *classes.get(SG + "Committee", ())}
     publication_classes = {SG + "Publication", *classes.get(SG + "Publication", ())}
+    scan.prefetch(
+        classes=[*kind_of_class, *committee_classes, *publication_classes],
+        authorships=(SG + "author", SG + "publication"),
+        predicates=list(_PREDICATES),
+    )
+    b = _Builder()
+    _same_as(b, scan)
+    kinds: dict[str, int] = {}
     for cls, rank in kind_of_class.items():
         for s in scan.typed(cls):
             if s not in kinds or rank < kinds[s]:
@@ -229,12 +334,11 @@ def build_index(store: GraphStore, minter: Minter, scope: Scope, classes: dict[s
     for iri, rank in kinds.items():
         if b.known(iri) is None:
             b.node(iri, _KIND_ORDER[rank][0], labels.get(iri))
-    for iri, texts in names.items():
-        node = b.known(iri)
-        if node is not None:
-            for text in texts:
-                b.names.add(node, text)
+    b.nodes_done()
+    _add_names(b.names, ((b.lookup[iri], text) for iri, texts in names.items() if iri in b.lookup for text in texts))
+    del names
     _coauthorship(b, scan, labels)
+    del labels
     _positions(b, scan, committees)
     _projects(b, scan)
     _fields(b, scan)
@@ -242,27 +346,55 @@ def build_index(store: GraphStore, minter: Minter, scope: Scope, classes: dict[s
     return _freeze(b, scope, generation, time.perf_counter() - start)
 
 
-def _labels(scan: _Scan, wanted: Any, names: dict[str, set[str]] | None = None) -> dict[str, str]:
+def _add_names(index: NameIndex, names: Iterable[tuple[int, str]]) -> None:
+    """What ``index.add(node, name)`` does for each name, with the tokens of each word worked
+    out once: folding a word costs ~20 µs and the same given names, family names and words of
+    organisation names come back thousands of times.
+
+    A name's tokens are those of its whitespace-separated pieces in order: tokenising never
+    joins across whitespace (words are runs of letters and digits, and NFKC composes nothing
+    with a space), so ``tokens(name)`` is the concatenation of ``tokens(piece)``.
+    """
+    cache: dict[str, list[str]] = {}
+    postings = index.postings
+    for node, name in names:
+        row = len(index.names)
+        index.names.append((node, name))
+        found: set[str] = set()
+        for piece in name.split():
+            words = cache.get(piece)
+            if words is None:
+                words = cache[piece] = tokens(piece)
+            found.update(words)
+        for t in found:
+            rows = postings.get(t)
+            if rows is None:
+                postings[t] = {row}
+            else:
+                rows.add(row)
+
+
+def _labels(scan: Scan, wanted: Any, names: dict[str, set[str]] | None = None) -> dict[str, str]:
     """One label per node: English first, then Japanese, then any. ``names`` collects every
     name (labels and alternative labels, all languages) for the name search."""
     rank = {"en": 0, "ja": 1}
     best: dict[str, tuple[int, str]] = {}
-    for prop in (RDFS + "label", SKOS + "prefLabel", SKOS + "altLabel"):
-        for s, o in scan.terms(prop):
+    for prop in _LABELS:
+        for s, text, lang in scan.literals(prop):
             if s not in wanted:
                 continue
             if names is not None:
-                names.setdefault(s, set()).add(o.value)
+                names.setdefault(s, set()).add(text)
             if prop == SKOS + "altLabel":
                 continue
-            r = rank.get(getattr(o, "language", None) or "", 2)
+            r = rank.get(lang or "", 2)
             kept = best.get(s)
             if kept is None or r < kept[0]:
-                best[s] = (r, o.value)
+                best[s] = (r, text)
     return {iri: text for iri, (_, text) in best.items()}
 
 
-def _same_as(b: _Builder, scan: _Scan) -> None:
+def _same_as(b: _Builder, scan: Scan) -> None:
     parent: dict[str, str] = {}
 
     def find(x: str) -> str:
@@ -270,104 +402,176 @@ def _same_as(b: _Builder, scan: _Scan) -> None:
             x = parent[x]
         return x
 
-    for a, o in scan.terms(OWL + "sameAs"):
-        if isinstance(o, NamedNode):
-            ra, rb = find(a), find(o.value)
-            if ra != rb:
-                parent[ra] = rb
+    for a, o in scan.iri_pairs(OWL + "sameAs"):
+        ra, rb = find(a), find(o)
+        if ra != rb:
+            parent[ra] = rb
     b.canonical = {x: find(x) for x in parent}
 
 
-def _coauthorship(b: _Builder, scan: _Scan, labels: dict[str, str]) -> None:
-    author = scan.dict(SG + "author")
-    authors: dict[str, list[int]] = {}
-    for authorship, pub in scan.pairs(SG + "publication"):
-        person = author.get(authorship)
-        p = b.known(person) if person is not None else None
+def _coauthorship(b: _Builder, scan: Scan, labels: dict[str, str]) -> None:
+    """Co-author edges from authorships, then from ``sg:CoAuthorship`` summaries.
+
+    The pairs of every publication's authors and each pair's evidence are worked out with
+    numpy on integer ids; the rules are those of taking the publications one by one in order
+    of first appearance: a pair counts its papers and spans their years, and its example is the
+    latest paper (the last one in that order with the latest year; a paper without a title
+    gives way to the next one that has one).
+    """
+    known = b.lookup.get
+    numbers: dict[str, int] = {}  # publication -> number, in order of first appearance
+    pub_rows: list[int] = []
+    people: list[int] = []
+    for pub, person in zip(*scan.authorships(SG + "author", SG + "publication"), strict=True):
+        p = known(person)
         if p is not None:
-            authors.setdefault(pub, []).append(p)
-    del author
-    issued = {s: _year(o) for s, o in scan.pairs(DCTERMS + "issued") if s in authors}
-    for pub, people in authors.items():
-        people = sorted(set(people))
-        if len(people) < 2 or len(people) > MAX_AUTHORS:
-            continue
-        title, year = labels.get(pub), issued.get(pub)
-        for i, u in enumerate(people):
-            for v in people[i + 1 :]:
-                ev = b.edge(u, v, "coauthor")
-                ev.papers += 1
-                _span(ev, year)
-                if ev.example is None or (year is not None and year == ev.last_year):
-                    ev.example, ev.source = title, pub
+            pub_rows.append(numbers.setdefault(pub, len(numbers)))
+            people.append(p)
+    years_list = [-1] * len(numbers)  # -1: no year
+    for s, o in scan.pairs(DCTERMS + "issued"):
+        number = numbers.get(s)
+        if number is not None:
+            year = _year(o)
+            years_list[number] = -1 if year is None else year
+    pubs = list(numbers)
+    del numbers
+    n = len(b.iris)
+    # One row per (publication, author), authors in id order within a publication.
+    both = np.unique(np.array(pub_rows, dtype=np.int64) * n + np.array(people, dtype=np.int64))
+    del pub_rows, people
+    pub, person = both // n, both % n
+    size = np.bincount(pub, minlength=len(pubs))
+    size = np.where((size >= 2) & (size <= MAX_AUTHORS), size, 0)  # papers left out: no rows
+    keep = size[pub] > 0
+    pub, person = pub[keep], person[keep]
+    first_row = np.cumsum(size) - size
+    within = np.arange(len(pub)) - first_row[pub]
+    left = size[pub] - within - 1  # authors after this one on the same paper
+    us, vs, ps = [], [], []
+    for gap in range(1, int(left.max()) + 1 if len(left) else 1):
+        rows = np.flatnonzero(left >= gap)
+        us.append(person[rows])
+        vs.append(person[rows + gap])
+        ps.append(pub[rows])
+    if not us:
+        return _summaries(b, scan)
+    u, v, on = np.concatenate(us), np.concatenate(vs), np.concatenate(ps)
+    del us, vs, ps, both, pub, person
+    # Each pair's papers in the order they were read.
+    key = u * n + v
+    order = np.lexsort((on, key))
+    key, on = key[order], on[order]
+    starts = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
+    ends = np.r_[starts[1:], len(key)]
+    group = np.repeat(np.arange(len(starts)), ends - starts)
+    years = np.array(years_list, dtype=np.int64)[on]
+    titled = np.array([labels.get(p) is not None for p in pubs], dtype=bool)[on]
+    big = np.iinfo(np.int64).max
+    latest = np.maximum.reduceat(years, starts)
+    earliest = np.minimum.reduceat(np.where(years >= 0, years, big), starts)
+    position = np.arange(len(key))
+    # the last paper with the latest year (the first paper when none has a year) ...
+    last_latest = np.maximum.reduceat(np.where((years == latest[group]) & (years >= 0), position, -1), starts)
+    begin = np.where(last_latest >= 0, last_latest, starts)
+    # ... or the first after it with a title (the last paper when none has one)
+    titled_after = np.minimum.reduceat(np.where(titled & (position >= begin[group]), position, big), starts)
+    example = on[np.where(titled_after < big, titled_after, ends - 1)]
+    # Rows in order of first appearance: by first paper, then by pair (as read one by one).
+    first_seen = np.lexsort((key[starts], on[starts]))
+    pair = key[starts][first_seen]
+    rows = b.add_edges(pair // n, pair % n, _COAUTHOR)
+    ev = b.evidence
+    r0, r1 = int(rows[0]), int(rows[-1]) + 1
+    ev.papers[r0:r1] = (ends - starts)[first_seen].tolist()
+    ev.first_year[r0:r1] = [None if y == big else y for y in earliest[first_seen].tolist()]
+    ev.last_year[r0:r1] = [None if y < 0 else y for y in latest[first_seen].tolist()]
+    chosen = example[first_seen].tolist()
+    ev.example[r0:r1] = [labels.get(pubs[i]) for i in chosen]
+    ev.source[r0:r1] = [pubs[i] for i in chosen]
+    _summaries(b, scan)
+
+
+def _summaries(b: _Builder, scan: Scan) -> None:
+    """Co-author edges from ``sg:CoAuthorship`` summaries (or their papers, years and source
+    added to the edge the authorships made)."""
+    known = b.lookup.get
+    ev = b.evidence
+    papers, source = ev.papers, ev.source
     summaries: dict[str, list[str]] = {}
     for c, p in scan.pairs(SG + "coAuthor"):
         summaries.setdefault(c, []).append(p)
     if not summaries:
         return
-    count, first, last = scan.dict(SG + "paperCount"), scan.dict(SG + "firstYear"), scan.dict(SG + "lastYear")
+    count, firsts, lasts = scan.dict(SG + "paperCount"), scan.dict(SG + "firstYear"), scan.dict(SG + "lastYear")
     for c, people in summaries.items():
-        known = sorted({k for k in (b.known(p) for p in people) if k is not None})
-        if len(known) != 2:
+        ends = sorted({k for k in (known(p) for p in people) if k is not None})
+        if len(ends) != 2:
             continue
-        ev = b.edge(known[0], known[1], "coauthor")
-        ev.papers = max(ev.papers, int(count[c]) if c in count else 1)
-        _span(ev, _year(first.get(c)))
-        _span(ev, _year(last.get(c)))
-        ev.source = ev.source or c
+        row = b.edge(ends[0], ends[1], _COAUTHOR)
+        papers[row] = max(papers[row], int(count[c]) if c in count else 1)
+        _span(ev, row, _year(firsts.get(c)))
+        _span(ev, row, _year(lasts.get(c)))
+        source[row] = source[row] or c
 
 
-def _positions(b: _Builder, scan: _Scan, committees: set[str]) -> None:
+def _positions(b: _Builder, scan: Scan, committees: set[str]) -> None:
+    known = b.lookup.get
     holder = scan.dict(SG + "holder")
     starts, ends = scan.dict(SG + "startDate"), scan.dict(SG + "endDate")
-    titles = {s: o.value for s, o in scan.terms(SG + "title")}
+    titles = scan.dict(SG + "title")
+    ev = b.evidence
     for pos, org in scan.pairs(SG + "organization"):
         person = holder.get(pos)
-        p = b.known(person) if person is not None else None
-        o = b.known(org)
+        p = known(person) if person is not None else None
+        o = known(org)
         if p is None or o is None:
             continue
-        ev = b.edge(p, o, "board" if org in committees else "affiliation")
+        row = b.edge(p, o, _BOARD if org in committees else _AFFILIATION)
+        if row < 0:
+            continue
         start, end, title = starts.get(pos), ends.get(pos), titles.get(pos)
-        _span(ev, _year(start))
-        _span(ev, _year(end))
+        _span(ev, row, _year(start))
+        _span(ev, row, _year(end))
         if end is None and start is not None:
-            ev.example = ev.example or "current"
-        if title is not None and (ev.example is None or ev.example == "current"):
-            ev.example = title if end is not None else f"{title}, current"
-        ev.source = ev.source or pos
+            ev.example[row] = ev.example[row] or "current"
+        if title is not None and (ev.example[row] is None or ev.example[row] == "current"):
+            ev.example[row] = title if end is not None else f"{title}, current"
+        ev.source[row] = ev.source[row] or pos
 
 
-def _projects(b: _Builder, scan: _Scan) -> None:
+def _projects(b: _Builder, scan: Scan) -> None:
+    known = b.lookup.get
     participant = scan.dict(SG + "participant")
     for x, proj in scan.pairs(SG + "inProject"):
         who = participant.get(x)
-        w, p = (b.known(who) if who is not None else None), b.known(proj)
-        if w is not None and p is not None:
-            b.edge(w, p, "project").source = x
+        w, p = (known(who) if who is not None else None), known(proj)
+        if w is not None and p is not None and (row := b.edge(w, p, _PROJECT)) >= 0:
+            b.evidence.source[row] = x
     for proj, prog in scan.pairs(SG + "fundedBy"):
-        p, g = b.known(proj), b.known(prog)
+        p, g = known(proj), known(prog)
         if p is not None and g is not None:
-            b.edge(p, g, "programme")
+            b.edge(p, g, _PROGRAMME)
 
 
-def _fields(b: _Builder, scan: _Scan) -> None:
+def _fields(b: _Builder, scan: Scan) -> None:
+    known, kinds = b.lookup.get, b.kinds
     person = KINDS.index("person")
     for s, f in scan.pairs(SG + "researchField"):
-        p, n = b.known(s), b.known(f)
-        if p is not None and n is not None and b.kinds[p] == person:
-            b.edge(p, n, "field")
+        p, n = known(s), known(f)
+        if p is not None and n is not None and kinds[p] == person:
+            b.edge(p, n, _FIELD)
 
 
-def _missions(b: _Builder, scan: _Scan) -> None:
+def _missions(b: _Builder, scan: Scan) -> None:
     """Organisations in a mission's jurisdiction (their city or country, or a place inside one
     of its places), and people on a PI list the mission published."""
+    known = b.lookup.get
     inside: dict[str, set[str]] = {}
     for place, container in scan.pairs(SCHEMA + "containedInPlace"):
         inside.setdefault(container, set()).add(place)
     jurisdiction: dict[str, list[int]] = {}
     for mission, top in scan.pairs(SG + "jurisdiction"):
-        m = b.known(mission)
+        m = known(mission)
         if m is None:
             continue
         todo, seen = [top], {top}
@@ -381,35 +585,38 @@ def _missions(b: _Builder, scan: _Scan) -> None:
     organization = KINDS.index("organization")
     for prop in (SG + "country", SG + "city"):
         for s, place in scan.pairs(prop):
-            o = b.known(s)
+            o = known(s)
             if o is None or b.kinds[o] != organization:
                 continue
             b.places.setdefault(o, set()).add(place)
             for m in jurisdiction.get(place, ()):
-                b.edge(o, m, "mission")
+                b.edge(o, m, _MISSION)
     publisher = scan.dict(SG + "publishedBy")
     person = KINDS.index("person")
     for s, lst in scan.pairs(SG + "listedIn"):
         mission = publisher.get(lst)
-        p, m = b.known(s), (b.known(mission) if mission is not None else None)
-        if p is not None and m is not None and b.kinds[p] == person:
-            b.edge(p, m, "mission").example = "PI list"
+        p, m = known(s), (known(mission) if mission is not None else None)
+        if p is not None and m is not None and b.kinds[p] == person and (row := b.edge(p, m, _MISSION)) >= 0:
+            b.evidence.example[row] = "PI list"
 
 
 def _freeze(b: _Builder, scope: str, generation: int, seconds: float) -> GraphIndex:
+    """The CSR arrays over both directions of every edge, sorted by (source, neighbour)."""
     n = len(b.iris)
-    m = len(b.edges)
-    keys = np.fromiter((k for key in b.edges for k in key), dtype=np.int64, count=3 * m).reshape(m, 3)
-    rows = np.fromiter(b.edges.values(), dtype=np.int32, count=m)
-    costs = np.fromiter((_cost(ev) for ev in b.evidence), dtype=np.float64, count=len(b.evidence))
-    src = np.concatenate([keys[:, 0], keys[:, 1]])
-    dst = np.concatenate([keys[:, 1], keys[:, 0]])
-    types = np.concatenate([keys[:, 2], keys[:, 2]]).astype(np.int8)
+    u = np.array(b.ends_u, dtype=np.int64)
+    v = np.array(b.ends_v, dtype=np.int64)
+    kinds = np.array(b.types, dtype=np.int8)
+    rows = np.arange(len(u), dtype=np.int32)
+    costs = _costs(kinds, np.array(b.evidence.papers, dtype=np.int64))
+    src = np.concatenate([u, v])
+    dst = np.concatenate([v, u])
+    types = np.concatenate([kinds, kinds])
     refs = np.concatenate([rows, rows])
     order = np.lexsort((dst, src))
     src, dst, types, refs = src[order], dst[order], types[order], refs[order]
     indptr = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(np.bincount(src, minlength=n), out=indptr[1:])
+    b.names.freeze()
     index = GraphIndex(
         scope=scope,
         generation=generation,
@@ -424,7 +631,7 @@ def _freeze(b: _Builder, scope: str, generation: int, seconds: float) -> GraphIn
         evidence=b.evidence,
         ids=b.ids,
         places=b.places,
-        names=b.names.freeze(),
+        names=b.names,
     )
     for alias, canon in b.canonical.items():
         if canon in index.ids:
