@@ -177,6 +177,10 @@ def test_the_person_page_shows_affiliations_coauthors_missions_and_sources(site:
     assert "Pages fixture (loaded " in html  # the source and date of the facts
     ito = _get(site, "/id/person/pages-ito?lang=en", accept="text/html").text
     assert "2015-01-01–2019-12-31" in ito and "Baltic Test Institute" in ito  # affiliations over time
+    baltic = _get(site, "/id/org/pages-baltic?lang=en", accept="text/html").text
+    members = baltic.split('id="members"', 1)[1].split("</table>", 1)[0]
+    assert "ITO Ken" in members and "2015-01-01–2019-12-31" in members
+    assert "Pages Test Consulate" in baltic  # the mission covering the institution
 
 
 def test_pi_map_downloads(site: LiveServer) -> None:

@@ -49,29 +49,28 @@ INBOUND = (
   OPTIONAL {{ ?x rdfs:label|skos:prefLabel ?xlabel }}
 }}"""
 )
-AFFILIATIONS = (
-    PREFIXES
-    + f"""SELECT ?s ?g ?pos ?org ?orglabel ?rolelabel ?title ?start ?end WHERE {{
-  GRAPH ?g {{ ?pos sg:holder ?s }}
-  OPTIONAL {{ ?pos sg:organization ?org OPTIONAL {{ ?org rdfs:label ?orglabel }} }}
-  OPTIONAL {{ ?pos sg:role/(rdfs:label|skos:prefLabel) ?rolelabel }}
-  OPTIONAL {{ ?pos sg:title ?title }}
-  OPTIONAL {{ ?pos sg:startDate ?start }}
-  OPTIONAL {{ ?pos sg:endDate ?end }}
-}} LIMIT {MAX_ROWS}"""
-)
-MEMBERS = (
-    PREFIXES
-    + f"""SELECT ?s ?g ?pos ?org ?orglabel ?rolelabel ?title ?start ?end WHERE {{
-  GRAPH ?g {{ ?pos sg:organization ?s }}
-  ?pos sg:holder ?org .
+
+
+def _positions(anchor: str) -> str:
+    """Positions found by ``anchor`` (which binds ``?g``, ``?pos`` and, as ``?org``, the other
+    end: the organisation on a person's page, the person on an organisation's), with the names
+    of that end, the role, the title and the period."""
+    return (
+        PREFIXES
+        + f"""SELECT ?s ?g ?pos ?org ?orglabel ?rolelabel ?title ?start ?end WHERE {{
+  {anchor}
   OPTIONAL {{ ?org rdfs:label ?orglabel }}
   OPTIONAL {{ ?pos sg:role/(rdfs:label|skos:prefLabel) ?rolelabel }}
   OPTIONAL {{ ?pos sg:title ?title }}
   OPTIONAL {{ ?pos sg:startDate ?start }}
   OPTIONAL {{ ?pos sg:endDate ?end }}
 }} LIMIT {MAX_ROWS}"""
-)
+    )
+
+
+AFFILIATIONS = _positions("GRAPH ?g { ?pos sg:holder ?s } OPTIONAL { ?pos sg:organization ?org }")
+MEMBERS = _positions("GRAPH ?g { ?pos sg:organization ?s } ?pos sg:holder ?org .")
+
 COAUTHORS = (
     PREFIXES
     + """SELECT ?s ?other (COUNT(DISTINCT ?pub) AS ?papers) (MIN(STR(?issued)) AS ?first) (MAX(STR(?issued)) AS ?last)
