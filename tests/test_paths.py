@@ -329,3 +329,14 @@ def test_search_over_http(service: LiveServer) -> None:
     assert [x["id"] for x in seen.json()["results"]] == [P + "endo"]
     bad = _get(service, "/api/search", {"q": ""})
     assert bad.status_code == 422 and bad.json()["error"]["context"]["field"] == "q"
+
+
+def test_the_name_index_keeps_each_names_tokens_as_search_cuts_them(indexes: dict[str, GraphIndex]) -> None:
+    from stigraph.search.index import tokens
+
+    names = indexes["all"].names
+    assert len(names.row_tokens) == len(names.names) > 50
+    mismatched = [
+        name for (_, name), cut in zip(names.names, names.row_tokens, strict=True) if cut != tuple(tokens(name))
+    ]
+    assert mismatched == []

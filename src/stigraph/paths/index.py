@@ -21,6 +21,7 @@ Edges and their costs (lower is closer; a path's cost is the sum):
 from __future__ import annotations
 
 import math
+import re
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -29,7 +30,7 @@ from typing import Any, overload
 import numpy as np
 
 from stigraph.namespaces import DCTERMS, OWL, RDFS, SCHEMA, SG, SKOS, Minter
-from stigraph.paths.scan import Scan
+from stigraph.paths.scan import Scan, literal, value, values
 from stigraph.scopes import Scope, scope_graphs
 from stigraph.search.index import NameIndex, tokens
 from stigraph.store.base import GraphStore
@@ -251,12 +252,6 @@ def _costs(types: np.ndarray, papers: np.ndarray) -> np.ndarray:
     return costs
 
 
-def _year(text: str | None) -> int | None:
-    if not text or len(text) < 4 or not text[:4].isdigit():
-        return None
-    return int(text[:4])
-
-
 def _span(ev: EvidenceTable, row: int, year: int | None) -> None:
     if year is None:
         return
@@ -276,27 +271,31 @@ _KIND_ORDER = (
     ("field", "Field"),
 )
 _LABELS = (RDFS + "label", SKOS + "prefLabel", SKOS + "altLabel")
-# Every predicate a build reads, in the order it reads them (the scans run ahead in this order).
-_PREDICATES = (
-    OWL + "sameAs",
-    *_LABELS,
-    DCTERMS + "issued",
-    SG + "coAuthor",
-    SG + "holder",
-    SG + "startDate",
-    SG + "endDate",
-    SG + "title",
-    SG + "organization",
-    SG + "participant",
-    SG + "inProject",
-    SG + "fundedBy",
-    SG + "researchField",
-    SCHEMA + "containedInPlace",
-    SG + "jurisdiction",
-    SG + "country",
-    SG + "city",
-    SG + "publishedBy",
-    SG + "listedIn",
+# What a build reads after the types and the labels, in the order it reads them.
+_LATER = (
+    ("authorships", SG + "author", SG + "publication"),
+    ("predicate", DCTERMS + "issued"),
+    ("predicate", SG + "coAuthor"),
+    *(
+        ("predicate", p)
+        for p in (
+            SG + "holder",
+            SG + "startDate",
+            SG + "endDate",
+            SG + "title",
+            SG + "organization",
+            SG + "participant",
+            SG + "inProject",
+            SG + "fundedBy",
+            SG + "researchField",
+            SCHEMA + "containedInPlace",
+            SG + "jurisdiction",
+            SG + "country",
+            SG + "city",
+            SG + "publishedBy",
+            SG + "listedIn",
+        )
+    ),
 )
 
 
@@ -316,9 +315,12 @@ def _build(scan: Scan, scope: str, generation: int, classes: dict[str, set[str]]
     committee_classes = {SG + "Committee", *classes.get(SG + "Committee", ())}
     publication_classes = {SG + "Publication", *classes.get(SG + "Publication", ())}
     scan.prefetch(
-        classes=[*kind_of_class, *committee_classes, *publication_classes],
-        authorships=(SG + "author", SG + "publication"),
-        predicates=list(_PREDICATES),
+        [
+            ("predicate", OWL + "sameAs"),
+            *(("class", c) for c in dict.fromkeys([*kind_of_class, *committee_classes, *publication_classes])),
+            *(("predicate", p) for p in _LABELS),
+            *_LATER,
+        ]
     )
     b = _Builder()
     _same_as(b, scan)
@@ -346,6 +348,9 @@ def _build(scan: Scan, scope: str, generation: int, classes: dict[str, set[str]]
     return _freeze(b, scope, generation, time.perf_counter() - start)
 
 
+_LETTER = re.compile(r"[A-Za-z]")
+
+
 def _add_names(index: NameIndex, names: Iterable[tuple[int, str]]) -> None:
     """What ``index.add(node, name)`` does for each name, with the tokens of each word worked
     out once: folding a word costs ~20 µs and the same given names, family names and words of
@@ -353,20 +358,23 @@ def _add_names(index: NameIndex, names: Iterable[tuple[int, str]]) -> None:
 
     A name's tokens are those of its whitespace-separated pieces in order: tokenising never
     joins across whitespace (words are runs of letters and digits, and NFKC composes nothing
-    with a space), so ``tokens(name)`` is the concatenation of ``tokens(piece)``.
+    with a space), so ``tokens(name)`` is the concatenation of ``tokens(piece)``. A piece of
+    ASCII digits and punctuation ("12", "(2019)") has no token (folding keeps letters only), and
+    is not folded at all: numbered names ("Paper 1234") would otherwise fold every number once.
     """
     cache: dict[str, list[str]] = {}
     postings = index.postings
     for node, name in names:
         row = len(index.names)
         index.names.append((node, name))
-        found: set[str] = set()
+        cut: list[str] = []
         for piece in name.split():
             words = cache.get(piece)
             if words is None:
-                words = cache[piece] = tokens(piece)
-            found.update(words)
-        for t in found:
+                words = cache[piece] = [] if piece.isascii() and not _LETTER.search(piece) else tokens(piece)
+            cut.extend(words)
+        index.row_tokens.append(tuple(cut))
+        for t in set(cut):
             rows = postings.get(t)
             if rows is None:
                 postings[t] = {row}
@@ -380,12 +388,19 @@ def _labels(scan: Scan, wanted: Any, names: dict[str, set[str]] | None = None) -
     rank = {"en": 0, "ja": 1}
     best: dict[str, tuple[int, str]] = {}
     for prop in _LABELS:
-        for s, text, lang in scan.literals(prop):
+        alternative = prop == SKOS + "altLabel"
+        subjects, objects = scan.columns(prop)
+        for s, o in zip(values(subjects), objects, strict=True):
             if s not in wanted:
                 continue
+            text, lang = literal(o) if o[:1] == '"' else (value(o), None)
             if names is not None:
-                names.setdefault(s, set()).add(text)
-            if prop == SKOS + "altLabel":
+                found = names.get(s)
+                if found is None:
+                    names[s] = {text}
+                else:
+                    found.add(text)
+            if alternative:
                 continue
             r = rank.get(lang or "", 2)
             kept = best.get(s)
@@ -428,10 +443,9 @@ def _coauthorship(b: _Builder, scan: Scan, labels: dict[str, str]) -> None:
             pub_rows.append(numbers.setdefault(pub, len(numbers)))
             people.append(p)
     years_list = [-1] * len(numbers)  # -1: no year
-    for s, o in scan.pairs(DCTERMS + "issued"):
+    for s, year in scan.years(DCTERMS + "issued").items():
         number = numbers.get(s)
         if number is not None:
-            year = _year(o)
             years_list[number] = -1 if year is None else year
     pubs = list(numbers)
     del numbers
@@ -502,22 +516,25 @@ def _summaries(b: _Builder, scan: Scan) -> None:
         summaries.setdefault(c, []).append(p)
     if not summaries:
         return
-    count, firsts, lasts = scan.dict(SG + "paperCount"), scan.dict(SG + "firstYear"), scan.dict(SG + "lastYear")
+    count, firsts, lasts = scan.dict(SG + "paperCount"), scan.years(SG + "firstYear"), scan.years(SG + "lastYear")
     for c, people in summaries.items():
         ends = sorted({k for k in (known(p) for p in people) if k is not None})
         if len(ends) != 2:
             continue
         row = b.edge(ends[0], ends[1], _COAUTHOR)
         papers[row] = max(papers[row], int(count[c]) if c in count else 1)
-        _span(ev, row, _year(firsts.get(c)))
-        _span(ev, row, _year(lasts.get(c)))
+        _span(ev, row, firsts.get(c))
+        _span(ev, row, lasts.get(c))
         source[row] = source[row] or c
+
+
+_NONE = object()  # no such value (a value can be there and have no year)
 
 
 def _positions(b: _Builder, scan: Scan, committees: set[str]) -> None:
     known = b.lookup.get
     holder = scan.dict(SG + "holder")
-    starts, ends = scan.dict(SG + "startDate"), scan.dict(SG + "endDate")
+    starts, ends = scan.years(SG + "startDate"), scan.years(SG + "endDate")  # None: a date without a year
     titles = scan.dict(SG + "title")
     ev = b.evidence
     for pos, org in scan.pairs(SG + "organization"):
@@ -529,13 +546,13 @@ def _positions(b: _Builder, scan: Scan, committees: set[str]) -> None:
         row = b.edge(p, o, _BOARD if org in committees else _AFFILIATION)
         if row < 0:
             continue
-        start, end, title = starts.get(pos), ends.get(pos), titles.get(pos)
-        _span(ev, row, _year(start))
-        _span(ev, row, _year(end))
-        if end is None and start is not None:
+        start, end, title = starts.get(pos, _NONE), ends.get(pos, _NONE), titles.get(pos)
+        _span(ev, row, start if start is not _NONE else None)  # type: ignore[arg-type]
+        _span(ev, row, end if end is not _NONE else None)  # type: ignore[arg-type]
+        if end is _NONE and start is not _NONE:
             ev.example[row] = ev.example[row] or "current"
         if title is not None and (ev.example[row] is None or ev.example[row] == "current"):
-            ev.example[row] = title if end is not None else f"{title}, current"
+            ev.example[row] = title if end is not _NONE else f"{title}, current"
         ev.source[row] = ev.source[row] or pos
 
 
@@ -554,12 +571,24 @@ def _projects(b: _Builder, scan: Scan) -> None:
 
 
 def _fields(b: _Builder, scan: Scan) -> None:
+    """Person-field edges, made in bulk: they are the only edges of their type, so the pairs
+    only need to be told apart from each other."""
     known, kinds = b.lookup.get, b.kinds
     person = KINDS.index("person")
+    us: list[int] = []
+    vs: list[int] = []
     for s, f in scan.pairs(SG + "researchField"):
         p, n = known(s), known(f)
-        if p is not None and n is not None and kinds[p] == person:
-            b.edge(p, n, _FIELD)
+        if p is not None and n is not None and kinds[p] == person and p != n:
+            us.append(p)
+            vs.append(n)
+    if not us:
+        return
+    u, v = np.array(us, dtype=np.int64), np.array(vs, dtype=np.int64)
+    lo, hi = np.minimum(u, v), np.maximum(u, v)
+    _, first = np.unique(lo * len(b.iris) + hi, return_index=True)
+    first.sort()  # rows in order of first appearance, as one by one
+    b.add_edges(lo[first], hi[first], _FIELD)
 
 
 def _missions(b: _Builder, scan: Scan) -> None:

@@ -70,11 +70,16 @@ class NameIndex:
     names: list[tuple[int, str]] = field(default_factory=list)  # (node, name)
     postings: dict[str, set[int]] = field(default_factory=dict)  # token -> name rows
     keys: list[str] = field(default_factory=list)  # every token, sorted (prefix search)
+    row_tokens: list[tuple[str, ...]] = field(default_factory=list)
+    """Each name's tokens, kept from indexing: ranking a common family name's thousands of
+    matches must not fold and romanise every one of them again per query."""
 
     def add(self, node: int, name: str) -> None:
         row = len(self.names)
         self.names.append((node, name))
-        for t in set(tokens(name)):
+        cut = tuple(tokens(name))
+        self.row_tokens.append(cut)
+        for t in set(cut):
             self.postings.setdefault(t, set()).add(row)
 
     def freeze(self) -> NameIndex:
@@ -113,7 +118,7 @@ class NameIndex:
             node, name = self.names[row]
             if allowed is not None and node not in allowed:
                 continue
-            name_tokens = tokens(name)
+            name_tokens = list(self.row_tokens[row])
             if " ".join(sorted(name_tokens)) == folded_query:
                 rank = 0
             elif _starts(name, name_tokens, query, wanted):
