@@ -108,19 +108,10 @@ _RULES: dict[str, tuple[str, str]] = {
     ),
     "field": (
         "?f a schema:DefinedTerm ; schema:inDefinedTermSet ?scheme",
-        "?p a ?c VALUES ?c { {PERSON} } ?p sg:researchField ?f . ?f a ?fc VALUES ?fc { {FIELD} } "
-        "OPTIONAL { ?f skos:inScheme ?scheme FILTER(isIRI(?scheme)) }",
+        "{KNOWN_FIELDS} OPTIONAL { ?f skos:inScheme ?scheme FILTER(isIRI(?scheme)) }",
     ),
-    "field-name": (
-        "?f schema:name ?v",
-        "?p a ?c VALUES ?c { {PERSON} } ?p sg:researchField ?f . ?f a ?fc VALUES ?fc { {FIELD} } "
-        "?f skos:prefLabel ?v FILTER(isLiteral(?v))",
-    ),
-    "field-code": (
-        "?f schema:termCode ?v",
-        "?p a ?c VALUES ?c { {PERSON} } ?p sg:researchField ?f . ?f a ?fc VALUES ?fc { {FIELD} } "
-        "?f skos:notation ?k BIND(STR(?k) AS ?v)",
-    ),
+    "field-name": ("?f schema:name ?v", "{KNOWN_FIELDS} ?f skos:prefLabel ?v FILTER(isLiteral(?v))"),
+    "field-code": ("?f schema:termCode ?v", "{KNOWN_FIELDS} ?f skos:notation ?k BIND(STR(?k) AS ?v)"),
     "org": ("?o a schema:Organization", "?o a ?c VALUES ?c { {ORG} } FILTER(isIRI(?o))"),
     "org-schema-type": (
         "?o a ?t",
@@ -258,6 +249,9 @@ class Classes:
 
     def sparql(self, where: str) -> str:
         values = {
+            # the fields some person of the scope works in, each once (people share fields)
+            "{KNOWN_FIELDS}": "{ SELECT DISTINCT ?f WHERE { ?p a ?c VALUES ?c { {PERSON} } ?p sg:researchField ?f . "
+            "?f a ?fc VALUES ?fc { {FIELD} } } }",
             "{PERSON}": " ".join(f"<{c}>" for c in self.person),
             "{ORG}": " ".join(f"<{c}>" for c in self.org),
             "{FIELD}": " ".join(f"<{c}>" for c in self.field),
