@@ -77,6 +77,16 @@ def _columns(data: bytes) -> list[list[str]]:
     return [cells[k::width] for k in range(width)]
 
 
+def year(term: str) -> int | None:
+    """The year a date or year literal begins with (``"2019-04-01"^^xsd:date`` -> 2019), read
+    from the TSV term without unescaping it: what ``int(value(term)[:4])`` is when those are
+    four digits, else None (an IRI, a blank node, a shorter or non-numeric value)."""
+    digits = term[1:5] if term[:1] == '"' else term[:4]
+    if term[:1] in "<_" or len(digits) != 4 or not digits.isdigit():
+        return None
+    return int(digits)
+
+
 def values(terms: list[str]) -> list[str]:
     """``value`` of every term, IRIs (nearly all of them) without a function call."""
     return [t[1:-1] if t[:1] == "<" else value(t) for t in terms]
@@ -94,6 +104,7 @@ class Scan:
         self.store, self.graphs = store, graphs
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="path-index-scan")
         self._pending: dict[str, Future[bytes]] = {}
+        self._typed: dict[str, list[str]] = {}
 
     def close(self) -> None:
         for future in self._pending.values():
@@ -134,21 +145,16 @@ class Scan:
         "{{ SELECT ?a ?pub WHERE {{ ?a <{publication}> ?pub }} }} }}"
     )
 
-    def prefetch(
-        self,
-        *,
-        classes: Sequence[str] = (),
-        authorships: tuple[str, str] | None = None,
-        predicates: Sequence[str] = (),
-    ) -> None:
-        """Start reading these in the background, in this order (classes, then authorships,
-        then predicates): the order the builder takes them in."""
-        for cls in classes:
-            self._submit(self._typed_query(cls))
-        if authorships is not None:
-            self._submit(self._AUTHORSHIPS.format(author=authorships[0], publication=authorships[1]))
-        for p in predicates:
-            self._submit(self._pattern(p))
+    def prefetch(self, reads: Sequence[tuple[str, str] | tuple[str, str, str]]) -> None:
+        """Start reading in the background, in this order (the order the builder takes them
+        in): ``("predicate", p)``, ``("class", c)`` or ``("authorships", author, publication)``."""
+        for read in reads:
+            if read[0] == "predicate":
+                self._submit(self._pattern(read[1]))
+            elif read[0] == "class":
+                self._submit(self._typed_query(read[1]))
+            else:
+                self._submit(self._AUTHORSHIPS.format(author=read[1], publication=read[2]))
 
     def columns(self, predicate: str) -> tuple[list[str], list[str]]:
         """Subjects and objects of every ``predicate`` quad, as TSV terms."""
@@ -180,10 +186,19 @@ class Scan:
     def dict(self, predicate: str) -> dict[str, str]:
         return dict(self.pairs(predicate))
 
+    def years(self, predicate: str) -> dict[str, int | None]:
+        """Subject -> the year its ``predicate`` value begins with (None: it has a value that
+        is not a year); the last value read wins, as in :meth:`dict`."""
+        subjects, objects = self.columns(predicate)
+        return dict(zip(values(subjects), map(year, objects), strict=True))
+
     def typed(self, cls: str) -> list[str]:
         """Subjects of ``rdf:type cls`` (one class at a time: scanning every type statement
         would also read the hundreds of thousands of authorships and positions)."""
-        return values(self._take(self._typed_query(cls), 1)[0])
+        found = self._typed.get(cls)
+        if found is None:  # a class can be asked for twice (a committee is an organisation too)
+            found = self._typed[cls] = values(self._take(self._typed_query(cls), 1)[0])
+        return found
 
     def authorships(self, author: str, publication: str) -> tuple[list[str], list[str]]:
         """Publications and persons of every authorship node: ``?a author ?person`` joined
