@@ -115,7 +115,7 @@ class EntityPages:
         who = self.principal(request)
         deadline, timeout = self._deadline(who)
         ask = self.asker(who.scope, deadline, timeout)
-        view = await describe(ask, iri, kind)
+        view = await describe(ask, iri, kind, sections=fmt_name == "html")
         if view is None:
             raise NotFound(f"nothing is known about {iri.value} in the {who.scope} scope", context=_field("id"))
         path = f"/id/{kind}/{key}"
@@ -170,7 +170,7 @@ class EntityPages:
         who = self.principal(request)
         deadline, timeout = self._deadline(who)
         ask = self.asker(who.scope, deadline, timeout)
-        view = await describe(ask, mission, "mission")
+        view = await describe(ask, mission, "mission", sections=False)
         if view is None:
             raise NotFound(f"no mission {mission.value} in the {who.scope} scope", context=_field("mission"))
         m = await pi_map(ask, mission, view.labels)

@@ -52,14 +52,14 @@ INBOUND = (
 
 
 def _positions(anchor: str) -> str:
-    """Positions found by ``anchor`` (which binds ``?g``, ``?pos`` and, as ``?org``, the other
-    end: the organisation on a person's page, the person on an organisation's), with the names
-    of that end, the role, the title and the period."""
+    """Positions found by ``anchor``, which binds ``?g``, ``?pos``, the other end as ``?org``
+    (the organisation on a person's page, the person on an organisation's) and its names as
+    ``?orglabel``, nested where ``?org`` is bound: an OPTIONAL over a variable that may be
+    unbound would join every labelled node in the store. With the role, title and period."""
     return (
         PREFIXES
         + f"""SELECT ?s ?g ?pos ?org ?orglabel ?rolelabel ?title ?start ?end WHERE {{
   {anchor}
-  OPTIONAL {{ ?org rdfs:label ?orglabel }}
   OPTIONAL {{ ?pos sg:role/(rdfs:label|skos:prefLabel) ?rolelabel }}
   OPTIONAL {{ ?pos sg:title ?title }}
   OPTIONAL {{ ?pos sg:startDate ?start }}
@@ -68,8 +68,12 @@ def _positions(anchor: str) -> str:
     )
 
 
-AFFILIATIONS = _positions("GRAPH ?g { ?pos sg:holder ?s } OPTIONAL { ?pos sg:organization ?org }")
-MEMBERS = _positions("GRAPH ?g { ?pos sg:organization ?s } ?pos sg:holder ?org .")
+AFFILIATIONS = _positions(
+    "GRAPH ?g { ?pos sg:holder ?s } OPTIONAL { ?pos sg:organization ?org OPTIONAL { ?org rdfs:label ?orglabel } }"
+)
+MEMBERS = _positions(
+    "GRAPH ?g { ?pos sg:organization ?s } ?pos sg:holder ?org . OPTIONAL { ?org rdfs:label ?orglabel }"
+)
 
 COAUTHORS = (
     PREFIXES
@@ -228,8 +232,9 @@ def _int(term: Term | None) -> int:
         return 0
 
 
-async def describe(ask: Ask, iri: NamedNode, kind: str) -> EntityView | None:
-    """The entity's view, or None when the caller's scope holds nothing about it."""
+async def describe(ask: Ask, iri: NamedNode, kind: str, *, sections: bool = True) -> EntityView | None:
+    """The entity's view, or None when the caller's scope holds nothing about it; without
+    ``sections`` only its own triples (what an RDF answer holds), not the page's tables."""
     facts = _facts(await ask(FACTS, iri), "o", "olabel")
     inbound = _facts(await ask(INBOUND, iri), "x", "xlabel")
     if not facts and not inbound:
@@ -250,6 +255,8 @@ async def describe(ask: Ask, iri: NamedNode, kind: str) -> EntityView | None:
         inbound,
         truncated=len(facts) >= MAX_FACTS or len(inbound) >= MAX_INBOUND,
     )
+    if not sections:
+        return view
     if kind == "person":
         view.affiliations = _affiliations(await ask(AFFILIATIONS, iri))
         view.coauthors = await _coauthors(ask, iri)

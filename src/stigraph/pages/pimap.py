@@ -24,15 +24,18 @@ PIS = (
   {{
     {{ ?s sg:jurisdiction ?top . ?place schema:containedInPlace* ?top . ?org sg:country|sg:city ?place .
        ?pos sg:organization ?org ; sg:holder ?person . ?person a sg:Researcher .
-       FILTER NOT EXISTS {{ ?pos sg:endDate ?ended }} BIND("jurisdiction" AS ?how) }}
+       FILTER NOT EXISTS {{ ?pos sg:endDate ?ended }}
+       OPTIONAL {{ ?org rdfs:label ?olabel }}
+       OPTIONAL {{ ?org schema:latitude ?lat ; schema:longitude ?long }}
+       BIND("jurisdiction" AS ?how) }}
     UNION
     {{ ?person sg:listedIn/sg:publishedBy ?s .
-       OPTIONAL {{ ?pos sg:holder ?person ; sg:organization ?org FILTER NOT EXISTS {{ ?pos sg:endDate ?ended }} }}
+       OPTIONAL {{ ?pos sg:holder ?person ; sg:organization ?org FILTER NOT EXISTS {{ ?pos sg:endDate ?ended }}
+                  OPTIONAL {{ ?org rdfs:label ?olabel }}
+                  OPTIONAL {{ ?org schema:latitude ?lat ; schema:longitude ?long }} }}
        BIND("pilist" AS ?how) }}
   }}
   OPTIONAL {{ ?person rdfs:label ?plabel }}
-  OPTIONAL {{ ?org rdfs:label ?olabel }}
-  OPTIONAL {{ ?org schema:latitude ?lat ; schema:longitude ?long }}
   OPTIONAL {{ ?person sg:researchField ?field OPTIONAL {{ ?field rdfs:label|skos:prefLabel ?flabel }} }}
 }} LIMIT {MAX_PIS}"""
 )
