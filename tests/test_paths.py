@@ -340,3 +340,49 @@ def test_the_name_index_keeps_each_names_tokens_as_search_cuts_them(indexes: dic
         name for (_, name), cut in zip(names.names, names.row_tokens, strict=True) if cut != tuple(tokens(name))
     ]
     assert mismatched == []
+
+
+def test_the_index_reads_terms_as_pyoxigraph_gives_them() -> None:
+    """The builder reads the store as SPARQL TSV and cuts it itself: every kind of term must
+    come back as ``term.value`` (and language, and year) would give it."""
+    from pyoxigraph import BlankNode, Literal, NamedNode, Quad, Store
+
+    from stigraph.paths.scan import Scan, year
+
+    xsd = "http://www.w3.org/2001/XMLSchema#"
+    objects = [
+        Literal('tab\there "quoted" back\\slash\nline\rreturn é 日本 \x01 \u2028'),
+        Literal("Akiko Aoki", language="en-GB"),
+        Literal("青木 明子", language="ja"),
+        Literal("12", datatype=NamedNode(xsd + "integer")),
+        Literal("1.50", datatype=NamedNode(xsd + "decimal")),
+        Literal("true", datatype=NamedNode(xsd + "boolean")),
+        Literal("2019", datatype=NamedNode(xsd + "gYear")),
+        Literal("2019-04-01", datatype=NamedNode(xsd + "date")),
+        Literal("n.d."),
+        Literal("199"),
+        Literal(""),
+        BlankNode("b1"),
+        NamedNode("http://example.org/日本"),
+    ]
+    store, graph, p = Store(), NamedNode("http://example.org/g"), NamedNode("http://example.org/p")
+    for i, o in enumerate(objects):
+        store.add(Quad(NamedNode(f"http://example.org/s{i}"), p, o, graph))
+
+    class Raw:  # what build_index asks of a store, here a bare pyoxigraph one
+        def query(self, sparql: str, default_graph: list[NamedNode]) -> object:
+            return store.query(sparql, default_graph=default_graph)
+
+    def _year(text: str) -> int | None:  # the rule the years follow
+        return int(text[:4]) if len(text) >= 4 and text[:4].isdigit() else None
+
+    expected = {q.subject.value: q.object for q in store.quads_for_pattern(None, p, None, graph)}  # as stored
+    assert len(expected) == len(objects)
+    with Scan(Raw(), [graph]) as scan:  # type: ignore[arg-type]
+        got = {s: (text, lang) for s, text, lang in scan.literals(p.value)}
+        assert got == {s: (o.value, getattr(o, "language", None)) for s, o in expected.items()}
+        assert scan.years(p.value) == {s: _year(o.value) for s, o in expected.items()}
+        assert dict(scan.pairs(p.value)) == {s: o.value for s, o in expected.items()}
+    with Scan(Raw(), []) as scan:  # no graph: nothing, not the default graph
+        assert list(scan.pairs(p.value)) == []
+    assert year("<http://example.org/2019>") is None and year("2019") == 2019
