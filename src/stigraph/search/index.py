@@ -82,8 +82,15 @@ class NameIndex:
         for t in set(cut):
             self.postings.setdefault(t, set()).add(row)
 
+    exact: dict[str, list[int]] = field(default_factory=dict)
+    """Rows by their tokens sorted and joined: the names a query matches exactly, found without
+    ranking every name that merely contains it (a common family name matches tens of thousands)."""
+
     def freeze(self) -> NameIndex:
         self.keys = sorted(self.postings)
+        self.exact = {}
+        for row, cut in enumerate(self.row_tokens):
+            self.exact.setdefault(" ".join(sorted(cut)), []).append(row)
         return self
 
     def _prefixed(self, prefix: str, cap: int = 2000) -> set[int]:
@@ -113,6 +120,13 @@ class NameIndex:
                 return []
         assert rows is not None
         folded_query = " ".join(sorted(wanted))
+        exact: dict[int, Hit] = {}
+        for row in self.exact.get(folded_query, ()):
+            node, name = self.names[row]
+            if (allowed is None or node in allowed) and (node not in exact or len(name) < len(exact[node].name)):
+                exact[node] = Hit(node, name, 0)
+        if len(exact) >= limit:  # enough exact matches: nothing that only contains the query can rank above them
+            return sorted(exact.values(), key=lambda h: (len(h.name), h.name))[:limit]
         hits: dict[int, Hit] = {}
         for row in rows:
             node, name = self.names[row]
