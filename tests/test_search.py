@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import random
 
-from stigraph.search.index import NameIndex, _starts, tokens
+from stigraph.reconcile.names import has_japanese
+from stigraph.search.index import NameIndex, tokens
 
 FAMILIES = ["Tanaka", "Sato", "Ohno", "Ono", "Suzuki", "Takahashi", "Tanabe"]
 GIVEN = ["Haruka", "Kenji", "Yuki", "Sho", "Mei", "Taro", "Hanako"]
@@ -20,6 +21,17 @@ def _index(rnd: random.Random, people: int) -> NameIndex:
         if rnd.random() < 0.2:
             index.add(node, f"{family} Laboratory of {given} Studies")
     return index.freeze()
+
+
+def _starts(name: str, name_tokens: list[str], query: str, wanted: list[str]) -> bool:
+    """The name begins with the query: its words in order (the last one as a prefix), or, in
+    Japanese script, its characters."""
+    if has_japanese(query):
+        return "".join(name.split()).startswith("".join(query.split()))
+    words = [t for t in name_tokens if not has_japanese(t)]
+    if len(words) < len(wanted):
+        return False
+    return words[: len(wanted) - 1] == wanted[:-1] and words[len(wanted) - 1].startswith(wanted[-1])
 
 
 def _reference(index: NameIndex, query: str, limit: int) -> list[tuple[int, str, int]]:

@@ -47,17 +47,6 @@ def tokens(text: str) -> list[str]:
     return out
 
 
-def _starts(name: str, name_tokens: list[str], query: str, wanted: list[str]) -> bool:
-    """The name begins with the query: its words in order (the last one as a prefix), or, in
-    Japanese script, its characters."""
-    if has_japanese(query):
-        return "".join(name.split()).startswith("".join(query.split()))
-    words = [t for t in name_tokens if not has_japanese(t)]
-    if len(words) < len(wanted):
-        return False
-    return words[: len(wanted) - 1] == wanted[:-1] and words[len(wanted) - 1].startswith(wanted[-1])
-
-
 @dataclass
 class Hit:
     node: int
@@ -127,18 +116,24 @@ class NameIndex:
                 exact[node] = Hit(node, name, 0)
         if len(exact) >= limit:  # enough exact matches: nothing that only contains the query can rank above them
             return sorted(exact.values(), key=lambda h: (len(h.name), h.name))[:limit]
+        exact_rows = set(self.exact.get(folded_query, ()))
+        japanese_query = has_japanese(query)
+        compact_query = "".join(query.split())
+        head, last = wanted[:-1], wanted[-1]
         hits: dict[int, Hit] = {}
         for row in rows:
             node, name = self.names[row]
             if allowed is not None and node not in allowed:
                 continue
-            name_tokens = list(self.row_tokens[row])
-            if " ".join(sorted(name_tokens)) == folded_query:
+            if row in exact_rows:
                 rank = 0
-            elif _starts(name, name_tokens, query, wanted):
-                rank = 1
-            else:
-                rank = 2
+            elif japanese_query:
+                rank = 1 if "".join(name.split()).startswith(compact_query) else 2
+            else:  # the name's Latin words begin with the query's (the last as a prefix)
+                cut = self.row_tokens[row]
+                words = cut if name.isascii() else [t for t in cut if not has_japanese(t)]
+                starts = len(words) >= len(wanted) and list(words[: len(head)]) == head
+                rank = 1 if starts and words[len(head)].startswith(last) else 2
             kept = hits.get(node)
             if kept is None or (rank, len(name)) < (kept.rank, len(kept.name)):
                 hits[node] = Hit(node, name, rank)
