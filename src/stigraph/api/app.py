@@ -128,6 +128,7 @@ class Service:
         @app.get("/healthz", summary="Store open, snapshot age, workers alive")
         async def healthz() -> JSONResponse:
             ok, body = health(self.pool, self.ctx.gens)
+            body["path_indexes"] = self.path_indexes.status()  # per scope: generation, size, build time
             return JSONResponse(body, status_code=200 if ok else 503)
 
         @app.get("/metrics", summary="Prometheus metrics")
