@@ -70,7 +70,9 @@ def _columns(data: bytes) -> list[list[str]]:
         return []
     text = data.decode("utf-8")
     width = text[: text.index("\n")].count("\t") + 1
-    cells = text.replace("\t", "\n").split("\n")
+    text = text.replace("\t", "\n")  # the decoded copy goes before the cells are made
+    cells = text.split("\n")
+    del text
     del cells[:width]  # the header
     if cells and cells[-1] == "":
         cells.pop()  # after the last line break
@@ -141,9 +143,7 @@ class Scan:
         self._submit(sparql)
         data = self._pending.pop(sparql).result()
         self._fill()
-        columns = _columns(data)
-        del data
-        return columns or [[] for _ in range(width)]
+        return _columns(data) or [[] for _ in range(width)]
 
     @staticmethod
     def _pattern(predicate: str) -> str:
