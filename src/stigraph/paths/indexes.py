@@ -8,6 +8,7 @@ is the only one a path may be found in.
 
 from __future__ import annotations
 
+import gc
 import threading
 import time
 
@@ -55,6 +56,14 @@ class PathIndexes:
         try:
             with EmbeddedStore(self.settings) as store:
                 index = build_index(store, self.minter, scope, self.classes)  # type: ignore[arg-type]
+            # An index is millions of long-lived objects: left to the cyclic collector, each full
+            # collection walks all of them and stalls the requests running then (searches had
+            # 0.5 s tails at 100k researchers). Frozen, they are skipped; reference counting
+            # frees an index that is replaced, and the one full collection here (after unfreezing)
+            # any cycle in it.
+            gc.unfreeze()
+            gc.collect()
+            gc.freeze()
             with self._cond:
                 self._indexes[scope] = index
                 self._errors.pop(scope, None)
