@@ -4,8 +4,9 @@ evidence that explains it in words.
 
 Built once per scope and store generation from the graphs that scope may read, so a person who
 is not public is not in the public index at all; nodes that reconciliation found to be one
-entity (``owl:sameAs``) are one node here. Building scans the store's predicate index once per
-property and joins in memory; a request never builds (see :mod:`stigraph.paths.indexes`).
+entity (``owl:sameAs``) are one node here. Building reads the store one property at a time
+(:mod:`stigraph.paths.scan`: TSV from the store's SPARQL engine, in two threads) and joins in
+memory, on integer ids; a request never builds (see :mod:`stigraph.paths.indexes`).
 
 Edges and their costs (lower is closer; a path's cost is the sum):
 
