@@ -34,11 +34,12 @@ run: install allocator
 	@for q in queries/examples/*.rq; do echo "== $$q"; $(BIN)/stigraph query @$$q; done
 	$(BIN)/stigraph serve
 
-## test: lint, check the curated query catalogue, run the whole test suite
+## test: lint, check the curated query catalogue, run the whole test suite (one pytest worker per core,
+## each test file on one worker so its module fixtures, stores and servers are built once)
 test: install browser allocator
 	$(BIN)/ruff check src tests bench ontology/vocab/build.py
 	$(BIN)/stigraph queries check
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n auto --dist loadfile
 
 lint: install
 	$(BIN)/ruff check src tests bench ontology/vocab/build.py

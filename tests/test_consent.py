@@ -259,3 +259,19 @@ def test_a_source_may_publish_contact_details(served_store: Path, tmp_path: Path
     assert run_cli("load", str(spec), store=target).returncode == 0
     assert b"hanako.sato@example.org" in _dump(target, "public", tmp_path)
     assert SATO.encode() in _dump(target, "public", tmp_path)
+
+
+def test_a_restricted_field_is_in_no_public_or_partner_dump(loaded_store: Path, tmp_path: Path) -> None:
+    field = b"field/pages-unannounced"
+    assert field not in _dump(loaded_store, "public", tmp_path)
+    assert field not in _dump(loaded_store, "partner", tmp_path)
+    assert field in _dump(loaded_store, "all", tmp_path)
+    profile = tmp_path / "profile.jsonld"
+    r = run_cli(
+        "export", "--scope", "partner", "--profile", "partner", "-o", str(profile), "--no-description",
+        store=loaded_store,
+    )  # fmt: skip
+    assert r.returncode == 0, r.stderr
+    text = profile.read_text(encoding="utf-8")
+    assert "pages-unannounced" not in text and "Unannounced topic" not in text
+    assert "pages-sato" in text  # the person is there, without the field
