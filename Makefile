@@ -38,11 +38,13 @@ run: install allocator
 ## each test file on one worker so its module fixtures, stores and servers are built once)
 test: install browser allocator
 	$(BIN)/ruff check src tests bench ontology/vocab/build.py
+	$(BIN)/ruff format --check src tests bench
 	$(BIN)/stigraph queries check
 	$(BIN)/pytest -q -n auto --dist loadfile
 
 lint: install
 	$(BIN)/ruff check src tests bench ontology/vocab/build.py
+	$(BIN)/ruff format --check src tests bench
 	$(BIN)/ruff format --check src tests bench
 
 ## bench: the load benchmark (see docs/performance.md)
