@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from html import escape
@@ -67,20 +68,19 @@ class PIMap:
     truncated: bool
 
     def by_field(self, lang: str) -> list[tuple[str, int]]:
-        counts: dict[str, int] = {}
-        for pi in self.pis:
-            for f in pi.fields.values() or [None]:
-                name = pick(f.labels, lang) if f is not None else ""
-                counts[name] = counts.get(name, 0) + 1
-        return sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+        return _tally((pi.fields for pi in self.pis), lang)
 
     def by_institution(self, lang: str) -> list[tuple[str, int]]:
-        counts: dict[str, int] = {}
-        for pi in self.pis:
-            for inst in pi.institutions.values() or [None]:
-                name = pick(inst.labels, lang) if inst is not None else ""
-                counts[name] = counts.get(name, 0) + 1
-        return sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+        return _tally((pi.institutions for pi in self.pis), lang)
+
+
+def _tally(groups: Iterable[dict[str, Labelled]], lang: str) -> list[tuple[str, int]]:
+    """Researchers per name, most first; a researcher with none counts under ""."""
+    counts: dict[str, int] = {}
+    for group in groups:
+        for name in {pick(item.labels, lang) for item in group.values()} or {""}:
+            counts[name] = counts.get(name, 0) + 1
+    return sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
 
 
 def pick(labels: dict[str, str], lang: str) -> str:
