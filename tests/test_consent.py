@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -104,8 +105,6 @@ def _page(site: LiveServer, iri: str, token: str | None = None) -> int:
 
 
 def _wait_generation(site: LiveServer, generation: int) -> None:
-    import time
-
     until = time.monotonic() + 30
     while time.monotonic() < until:
         if site.health()["store"]["generation"] >= generation:

@@ -12,6 +12,7 @@ import io
 import json
 import os
 import shutil
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -258,8 +259,6 @@ def _shot(driver: WebDriver, tmp_path: Path, name: str) -> None:
 
 def _api(site: LiveServer, path: str, params: dict, token: str | None = None) -> httpx.Response:
     """An /api call, waiting while the path index of the current data is being built (503)."""
-    import time
-
     for _ in range(120):
         r = httpx.get(site.base + path, params=params, headers=auth(token) if token else {}, timeout=60)
         if r.status_code != 503:

@@ -77,47 +77,58 @@ MEMBERS = _positions(
 
 COAUTHORS = (
     PREFIXES
-    + """SELECT ?s ?other (COUNT(DISTINCT ?pub) AS ?papers) (MIN(STR(?issued)) AS ?first) (MAX(STR(?issued)) AS ?last)
-       (SAMPLE(?title) AS ?example) WHERE {
-  ?a sg:author ?s ; sg:publication ?pub .
-  ?b sg:publication ?pub ; sg:author ?other .
-  FILTER(?other != ?s)
-  OPTIONAL { ?pub dcterms:issued ?issued }
-  OPTIONAL { ?pub rdfs:label|dcterms:title ?title }
-} GROUP BY ?s ?other ORDER BY DESC(?papers) LIMIT 50"""
+    + """SELECT ?s ?other ?papers ?first ?last ?example ?label WHERE {
+  { SELECT ?s ?other (COUNT(DISTINCT ?pub) AS ?papers) (MIN(STR(?issued)) AS ?first) (MAX(STR(?issued)) AS ?last)
+           (SAMPLE(?title) AS ?example) WHERE {
+      ?a sg:author ?s ; sg:publication ?pub .
+      ?b sg:publication ?pub ; sg:author ?other .
+      FILTER(?other != ?s)
+      OPTIONAL { ?pub dcterms:issued ?issued }
+      OPTIONAL { ?pub rdfs:label|dcterms:title ?title }
+    } GROUP BY ?s ?other ORDER BY DESC(?papers) LIMIT 50 }
+  OPTIONAL { ?other rdfs:label ?label }
+}"""
 )
 COAUTHOR_SUMMARIES = (
     PREFIXES
-    + """SELECT ?s ?other ?papers ?first ?last WHERE {
-  ?c sg:coAuthor ?s , ?other .
-  FILTER(?other != ?s)
-  OPTIONAL { ?c sg:paperCount ?papers }
-  OPTIONAL { ?c sg:firstYear ?first }
-  OPTIONAL { ?c sg:lastYear ?last }
-} LIMIT 50"""
+    + """SELECT ?s ?other ?papers ?first ?last ?label WHERE {
+  { SELECT ?s ?other ?papers ?first ?last WHERE {
+      ?c sg:coAuthor ?s , ?other .
+      FILTER(?other != ?s)
+      OPTIONAL { ?c sg:paperCount ?papers }
+      OPTIONAL { ?c sg:firstYear ?first }
+      OPTIONAL { ?c sg:lastYear ?last }
+    } LIMIT 50 }
+  OPTIONAL { ?other rdfs:label ?label }
+}"""
 )
 MISSIONS = (
     PREFIXES
-    + """SELECT DISTINCT ?s ?m ?how WHERE {
-  { ?s sg:listedIn/sg:publishedBy ?m BIND("pilist" AS ?how) }
-  UNION
-  { ?pos sg:holder ?s ; sg:organization ?org . ?org sg:country|sg:city ?place .
-    ?place schema:containedInPlace* ?top . ?m sg:jurisdiction ?top BIND("jurisdiction" AS ?how) }
-  UNION
-  { ?s sg:country|sg:city ?place . ?place schema:containedInPlace* ?top . ?m sg:jurisdiction ?top
-    BIND("jurisdiction" AS ?how) }
-} LIMIT 50"""
+    + """SELECT ?s ?m ?label WHERE {
+  { SELECT DISTINCT ?s ?m WHERE {
+      { ?s sg:listedIn/sg:publishedBy ?m }
+      UNION
+      { ?pos sg:holder ?s ; sg:organization ?org . ?org sg:country|sg:city ?place .
+        ?place schema:containedInPlace* ?top . ?m sg:jurisdiction ?top }
+      UNION
+      { ?s sg:country|sg:city ?place . ?place schema:containedInPlace* ?top . ?m sg:jurisdiction ?top }
+    } LIMIT 50 }
+  OPTIONAL { ?m rdfs:label|skos:prefLabel ?label }
+}"""
 )
 PROGRAMMES = (
     PREFIXES
-    + f"""SELECT DISTINCT ?s ?project ?programme WHERE {{
-  {{ ?x sg:participant ?s ; sg:inProject ?project . OPTIONAL {{ ?project sg:fundedBy ?programme }} }}
+    + f"""SELECT DISTINCT ?s ?project ?projectlabel ?programme ?programmelabel WHERE {{
+  {{ ?x sg:participant ?s ; sg:inProject ?project .
+     OPTIONAL {{ ?project rdfs:label ?projectlabel }}
+     OPTIONAL {{ ?project sg:fundedBy ?programme
+                OPTIONAL {{ ?programme rdfs:label|skos:prefLabel ?programmelabel }} }} }}
   UNION
-  {{ ?s sg:participatesIn ?programme }}
+  {{ ?s sg:participatesIn ?programme OPTIONAL {{ ?programme rdfs:label|skos:prefLabel ?programmelabel }} }}
 }} LIMIT {MAX_ROWS}"""
 )
-LABELS = PREFIXES + """SELECT ?s ?label WHERE { ?s rdfs:label|skos:prefLabel ?label }"""
-"""Labels of a node the other queries name but do not label (missions, programmes, co-authors)."""
+"""Each section's query returns the names of the nodes it lists (one row per name), nested
+where the node is bound, so a page costs one query per section, not one per listed node."""
 
 
 @dataclass
@@ -215,14 +226,14 @@ def _affiliations(rows: Rows) -> list[Affiliation]:
     return sorted(out.values(), key=lambda a: (a.end is None and a.start is None, a.start or "", a.end or ""))
 
 
-async def _labelled(ask: Ask, nodes: list[Term]) -> list[Labelled]:
-    out = []
-    for node in nodes:
-        item = Labelled(node)
-        for row in await ask(LABELS, node):
-            item.add(row.get("label"))
-        out.append(item)
-    return out
+def _collect(rows: Rows, key: str, label_key: str) -> list[Labelled]:
+    """The distinct nodes of a column, in order, each with its names from the rows."""
+    found: dict[str, Labelled] = {}
+    for row in rows:
+        node = row.get(key)
+        if node is not None:
+            found.setdefault(node.value, Labelled(node)).add(row.get(label_key))
+    return list(found.values())
 
 
 def _int(term: Term | None) -> int:
@@ -263,42 +274,37 @@ async def describe(ask: Ask, iri: NamedNode, kind: str, *, sections: bool = True
     if kind in ("org", "committee"):
         view.members = _affiliations(await ask(MEMBERS, iri))
     if kind in ("person", "org"):
-        view.missions = await _labelled(ask, _distinct(r["m"] for r in await ask(MISSIONS, iri)))
+        view.missions = _collect(await ask(MISSIONS, iri), "m", "label")
         rows = await ask(PROGRAMMES, iri)
-        view.projects = await _labelled(ask, _distinct(r["project"] for r in rows if r.get("project") is not None))
-        view.programmes = await _labelled(
-            ask, _distinct(r["programme"] for r in rows if r.get("programme") is not None)
-        )
+        view.projects = _collect(rows, "project", "projectlabel")
+        view.programmes = _collect(rows, "programme", "programmelabel")
     return view
-
-
-def _distinct(terms: Any) -> list[Term]:
-    seen: dict[str, Term] = {}
-    for t in terms:
-        seen.setdefault(t.value, t)
-    return list(seen.values())
 
 
 async def _coauthors(ask: Ask, iri: NamedNode) -> list[CoAuthor]:
     found: dict[str, CoAuthor] = {}
     for row in await ask(COAUTHORS, iri):
-        found[row["other"].value] = CoAuthor(
-            Labelled(row["other"]),
-            _int(row.get("papers")),
-            (row["first"].value[:4] if row.get("first") is not None else None),
-            (row["last"].value[:4] if row.get("last") is not None else None),
-            row["example"].value if row.get("example") is not None else None,
-        )
+        other = row["other"].value
+        if other not in found:
+            found[other] = CoAuthor(
+                Labelled(row["other"]),
+                _int(row.get("papers")),
+                row["first"].value[:4] if row.get("first") is not None else None,
+                row["last"].value[:4] if row.get("last") is not None else None,
+                row["example"].value if row.get("example") is not None else None,
+            )
+        found[other].person.add(row.get("label"))
+    summarised: set[str] = set()
     for row in await ask(COAUTHOR_SUMMARIES, iri):
         other = row["other"].value
         if other not in found:
+            summarised.add(other)
             found[other] = CoAuthor(
                 Labelled(row["other"]),
                 _int(row.get("papers")) or 1,
                 row["first"].value if row.get("first") is not None else None,
                 row["last"].value if row.get("last") is not None else None,
             )
-    people = sorted(found.values(), key=lambda c: -c.papers)[:50]
-    for c, named in zip(people, await _labelled(ask, [c.person.term for c in people]), strict=True):
-        c.person = named
-    return people
+        if other in summarised:
+            found[other].person.add(row.get("label"))
+    return sorted(found.values(), key=lambda c: -c.papers)[:50]
