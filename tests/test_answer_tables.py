@@ -4,11 +4,13 @@ generation or another query text; the API uses it only where it holds the answer
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
-from pyoxigraph import Store, Variable
+from pyoxigraph import NamedNode, Store, Variable
 
 from stigraph.catalog.binding import bind
 from stigraph.catalog.catalog import load_catalog
@@ -31,6 +33,13 @@ def _table(store: Path, query: CuratedQuery) -> Table:
     return table
 
 
+def _reach(store: Path, query: CuratedQuery) -> Callable[[Any, str], list[Any]]:
+    """What the worker gives a 'within' filter: the objects of the property in the scope's graph."""
+    gens = Generations(store)
+    snapshot = Store.read_only(str(gens.snapshot_path(gens.current(), query.scope)))
+    return lambda term, via: [q.object for q in snapshot.quads_for_pattern(term, NamedNode(via), None, None)]
+
+
 def _live(store: Path, query: CuratedQuery, given: dict[str, list[str]]) -> list[list[str]]:
     gens = Generations(store)
     snapshot = Store.read_only(str(gens.snapshot_path(gens.current(), query.scope)))
@@ -48,18 +57,21 @@ def _live(store: Path, query: CuratedQuery, given: dict[str, list[str]]) -> list
 
 def _cases(store: Path) -> list[tuple[CuratedQuery, dict[str, list[str]]]]:
     """For each precomputed query: no values, the example of every indexed parameter, up to three
-    values of each indexed column that occur in the table (so that filters select rows), and two
-    of them at once for a list parameter."""
+    values of each indexed column that occur in the table (so that filters select rows), two of
+    them at once for a list parameter, and all the examples together."""
     cases: list[tuple[CuratedQuery, dict[str, list[str]]]] = []
     for q in PRECOMPUTED:
         cases.append((q, {}))
         table = _table(store, q)
-        every = table.page({}, 0, 10**9)
+        every = table.page([], 0, 10**9)
+        together: dict[str, list[str]] = {}
         for p in q.params.values():
-            if p.variable not in indexed_variables(q):
+            column_name = p.table.column if p.table else p.variable
+            if column_name not in indexed_variables(q):
                 continue
             values = {str(v) for v in (p.example if isinstance(p.example, list) else [p.example])}
-            column = every.columns.index(p.variable)
+            together[p.name] = sorted(values)
+            column = every.columns.index(column_name)
             seen = sorted({row[column].value for row in every.rows if row[column] is not None})
             if p.type == "enum":  # the column holds the IRI an enum value names
                 names = {iri: name for name, iri in p.values.items()}
@@ -68,46 +80,62 @@ def _cases(store: Path) -> list[tuple[CuratedQuery, dict[str, list[str]]]]:
             cases.extend((q, {p.name: [v]}) for v in sorted(values))
             if p.many and len(seen) >= 2:
                 cases.append((q, {p.name: seen[:2]}))  # several values: the rows of either
+        if len(together) > 1:
+            cases.append((q, together))
     return cases
 
 
 def test_a_table_gives_the_rows_of_the_live_query_for_every_precomputed_query(curated_store: Path) -> None:
     ran = filtered = 0
+    matched: dict[str, int] = {}  # filters on a column the parameter does not bind
     cases = _cases(curated_store)
     for q, given in cases:
         filters = table_filters(q, given)
         assert filters is not None, (q.name, given)
-        page = _table(curated_store, q).page(filters, 0, 10**9)
+        page = _table(curated_store, q).page(filters, 0, 10**9, _reach(curated_store, q))
         from_table = [[str(t) for t in row] for row in page.rows]
         live = _live(curated_store, q, given)
         assert from_table == live, (q.name, given)
         assert page.total == len(live)
         ran += 1
         filtered += bool(given) and bool(live)
+        for f in filters:
+            if f.match != "equal" and 0 < len(live) < _table(curated_store, q).total:  # it selected some rows
+                matched[f.match] = matched.get(f.match, 0) + 1
     assert len(PRECOMPUTED) >= 15
     assert ran == len(cases) and ran >= len(PRECOMPUTED) + 10
     assert filtered >= 5  # filters that selected rows, not only empty answers
+    assert set(matched) == {"within", "at-least", "at-most"} and min(matched.values()) >= 2, matched
 
 
 def test_pages_of_a_table_add_up_to_its_total(curated_store: Path) -> None:
     q = CATALOG.get("find-researchers")
     table = _table(curated_store, q)
     assert table.total > 10
-    pages = [table.page({}, offset, 7) for offset in range(0, table.total + 7, 7)]
+    pages = [table.page([], offset, 7) for offset in range(0, table.total + 7, 7)]
     rows = [str(r) for p in pages for r in p.rows]
     assert len(rows) == table.total == len(set(rows))
     assert pages[-1].rows == [] and all(p.total == table.total for p in pages)
-    assert [str(r) for r in table.page({}, 0, table.total).rows] == rows
+    assert [str(r) for r in table.page([], 0, table.total).rows] == rows
 
 
 def test_only_requests_the_table_holds_are_answered_from_it() -> None:
     q = CATALOG.get("board-members")
-    assert table_filters(q, {}) == {}
-    assert set(table_filters(q, {"role": ["chair"]}) or {}) == {"role"}
+    assert table_filters(q, {}) == []
+    assert [f.column for f in table_filters(q, {"role": ["chair"]}) or []] == ["role"]
     counts = CATALOG.get("pi-counts-by-field")
-    assert table_filters(counts, {}) == {}
+    assert table_filters(counts, {}) == []
     # the countries of a count are not a column: the table cannot be filtered, the query runs
     assert table_filters(counts, {"country": ["https://w3id.org/stigraph/id/country/US"]}) is None
+    # a region is not a column, but it selects the rows of its countries
+    by_country = CATALOG.get("pi-counts-by-country")
+    region = table_filters(by_country, {"region": ["https://w3id.org/stigraph/id/region/eu"]})
+    assert [(f.column, f.match, f.via) for f in region or []] == [
+        ("country", "within", "https://schema.org/containsPlace")
+    ]
+    assert table_filters(by_country, {"field": ["https://w3id.org/stigraph/id/field/topic-ai"]}) is None
+    years = table_filters(CATALOG.get("international-publications"), {"from_year": ["2021"], "to_year": ["2023"]})
+    assert [(f.column, f.match) for f in years or []] == [("year", "at-least"), ("year", "at-most")]
     search = CATALOG.get("find-researchers")
     assert table_filters(search, {"name": ["kimura"]}) is None
     live_only = CATALOG.get("coauthors")

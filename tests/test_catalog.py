@@ -27,6 +27,24 @@ SELECT ?person ?country WHERE { ?person sg:country ?country . }
 ORDER BY ?person
 """
 
+TABLE_HEAD = """#+ summary: People by region
+#+ precompute: true
+#+ parameters:
+#+   region:
+#+     type: iri
+#+     description: A region or a country.
+#+     example: https://w3id.org/stigraph/id/region/eu
+#+     table: {column: country, match: within, via: "https://schema.org/containsPlace"}
+"""
+TABLE_BODY = """PREFIX sg: <https://w3id.org/stigraph/ontology#>
+PREFIX schema: <https://schema.org/>
+SELECT ?person ?country WHERE {
+  ?person sg:country ?country .
+  VALUES ?region { UNDEF }
+  FILTER (!BOUND(?region) || ?region = ?country || EXISTS { ?region schema:containsPlace ?country })
+}
+"""
+
 # (case, file text, words the message must contain, line the error must point at)
 BAD: list[tuple[str, str, str, int]] = [
     ("no-header", BODY, "no '#+' header", 1),
@@ -129,6 +147,37 @@ BAD: list[tuple[str, str, str, int]] = [
         "cannot have required parameters",
         9,
     ),
+    (
+        "table-not-precomputed",
+        TABLE_HEAD.replace("#+ precompute: true\n", "") + TABLE_BODY,
+        "but the query is not precomputed",
+        3,
+    ),
+    (
+        "table-column-not-projected",
+        TABLE_HEAD.replace("column: country", "column: region") + TABLE_BODY,
+        "the 'table' column of 'region' is ?region, which the query does not project",
+        4,
+    ),
+    ("table-unknown-match", TABLE_HEAD.replace("match: within", "match: near") + TABLE_BODY, "'match' of", 8),
+    (
+        "table-within-without-via",
+        TABLE_HEAD.replace(', via: "https://schema.org/containsPlace"', "") + TABLE_BODY,
+        "'via' of 'region' goes with match 'within'",
+        8,
+    ),
+    (
+        "table-unknown-key",
+        TABLE_HEAD.replace("match: within", "match: within, by: x") + TABLE_BODY,
+        "unknown key 'by'",
+        8,
+    ),
+    (
+        "table-no-column",
+        TABLE_HEAD.replace("column: country, ", "") + TABLE_BODY,
+        "must be a mapping with a 'column'",
+        8,
+    ),
 ]
 
 
@@ -149,8 +198,16 @@ def test_a_malformed_query_file_is_refused_with_its_file_and_line(
 
 
 def test_every_kind_of_malformed_file_was_tried() -> None:
-    assert len(BAD) == 32
+    assert len(BAD) == 38
     assert len({b[0] for b in BAD}) == len(BAD)
+
+
+def test_a_table_match_is_read_from_the_header(tmp_path: Path) -> None:
+    (tmp_path / "t").mkdir()
+    (tmp_path / "t" / "by-region.rq").write_text(TABLE_HEAD + TABLE_BODY, encoding="utf-8")
+    p = load_catalog(tmp_path).get("by-region").params["region"]
+    assert p.table is not None
+    assert (p.table.column, p.table.match, p.table.via) == ("country", "within", "https://schema.org/containsPlace")
 
 
 def test_duplicate_names_across_topics_are_refused(tmp_path: Path) -> None:

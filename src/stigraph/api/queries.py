@@ -131,7 +131,15 @@ class CuratedEndpoint:
         if filters is not None:  # the generation's answer table holds this answer (if it was written)
             job["table"] = {
                 "dir": table_dir_name(query),
-                "filters": {v: [sparql_json_term(t) for t in terms] for v, terms in filters.items()},
+                "filters": [
+                    {
+                        "column": f.column,
+                        "match": f.match,
+                        "via": f.via,
+                        "terms": [sparql_json_term(t) for t in f.terms],
+                    }
+                    for f in filters
+                ],
             }
 
         def on_head(meta: dict[str, Any]) -> tuple[int, list[tuple[bytes, bytes]]]:

@@ -14,6 +14,22 @@ COLUMN_TYPES = ("string", "integer", "decimal", "boolean", "iri", "date")
 MAX_PAGE_SIZE = 1000
 
 
+TABLE_MATCHES = ("equal", "at-least", "at-most", "within")
+
+
+@dataclass(frozen=True)
+class TableMatch:
+    """How a parameter whose variable is not a column still selects rows of an answer table:
+    the live query keeps exactly the rows whose ``column`` holds one of the values (``equal``),
+    one lexically at least or at most the value (``at-least``, ``at-most``: the query compares
+    ``STR()`` forms), or the value or a node the value reaches by the property ``via``
+    (``within``: a region and the countries it contains)."""
+
+    column: str
+    match: str = "equal"
+    via: str | None = None
+
+
 @dataclass(frozen=True)
 class Param:
     """One declared parameter. ``variable`` is the SPARQL variable it binds (``name`` unless the
@@ -31,6 +47,7 @@ class Param:
     language: str | None = None  # lang-string with a fixed tag (grlc's ?_name_en)
     line: int = 0
     by_values: bool = False  # bound through a VALUES placeholder (else substitutions)
+    table: TableMatch | None = None  # how an answer table answers it (precomputed queries)
 
     @property
     def type_name(self) -> str:

@@ -26,8 +26,10 @@ from stigraph.catalog.model import (
     MAX_PAGE_SIZE,
     RESERVED,
     SCOPE_ORDER,
+    TABLE_MATCHES,
     CuratedQuery,
     Param,
+    TableMatch,
 )
 from stigraph.catalog.structure import Structure, scan
 from stigraph.errors import CatalogError, ErrorContext
@@ -38,7 +40,8 @@ GRLC_UNSUPPORTED = {
     "endpoint": "queries run on this service's own store",
     "transform": "the json output is already an array of plain objects",
 }
-PARAM_KEYS = frozenset({"type", "required", "default", "description", "example", "values", "language"})
+PARAM_KEYS = frozenset({"type", "required", "default", "description", "example", "values", "language", "table"})
+TABLE_KEYS = frozenset({"column", "match", "via"})
 _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 _QUERY_NAME = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 _LANG = re.compile(r"^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{1,8})*$")
@@ -203,7 +206,7 @@ def _build(
             "a precomputed query cannot have required parameters (its table is the answer without values)",
             context=_at(rel, doc["precompute"].line, field="precompute"),
         )
-    return CuratedQuery(
+    query = CuratedQuery(
         name=name,
         topic=topic if topic != "." else "",
         file=rel,
@@ -219,6 +222,8 @@ def _build(
         dialect="grlc" if grlc else "stigraph",
         precompute=precompute,
     )
+    _check_table_matches(query, doc, rel)
+    return query
 
 
 def _precompute(doc: dict[str, _Node], rel: str, st: Structure) -> bool:
@@ -375,12 +380,74 @@ def _declared(node: _Node, rel: str) -> dict[str, Param]:
             values=values,
             language=language,
             line=line,
+            table=_table_match(spec.get("table"), t, rel, name),
         )
         _check_value(p, p.example, rel, spec["example"].line, "example")
         if p.default is not None:
             _check_value(p, p.default, rel, spec["default"].line, "default")
         params[name] = p
     return params
+
+
+def _table_match(node: _Node | None, t: str, rel: str, name: str) -> TableMatch | None:
+    """``table: {column, match, via}``: checked here for its form; the column is checked against
+    the projection once the query is built (:func:`_check_table_matches`)."""
+    if node is None:
+        return None
+    if not isinstance(node.value, dict) or "column" not in node.value:
+        raise CatalogError(
+            f"'table' of {name!r} must be a mapping with a 'column'",
+            context=_at(rel, node.line, field="table", expected="{column: <projected variable>, match, via}"),
+        )
+    for key, v in node.value.items():
+        if key not in TABLE_KEYS:
+            raise CatalogError(
+                f"unknown key {key!r} in 'table' of {name!r}",
+                context=_at(rel, v.line, field=key, expected=", ".join(sorted(TABLE_KEYS))),
+            )
+    spec = {k: plain(v) for k, v in node.value.items()}
+    match = spec.get("match", "equal")
+    if match not in TABLE_MATCHES:
+        raise CatalogError(
+            f"'match' of {name!r} is {match!r}",
+            context=_at(rel, node.line, field="match", expected=", ".join(TABLE_MATCHES)),
+        )
+    via = spec.get("via")
+    if (match == "within") != (via is not None):
+        raise CatalogError(
+            f"'via' of {name!r} goes with match 'within', and only with it", context=_at(rel, node.line, field="via")
+        )
+    if via is not None:
+        from pyoxigraph import NamedNode
+
+        try:
+            NamedNode(str(via))
+        except ValueError:
+            raise CatalogError(f"'via' of {name!r} is not an IRI", context=_at(rel, node.line, field="via")) from None
+        if t != "iri":
+            raise CatalogError(f"match 'within' needs an iri parameter, {name!r} is {t}", context=_at(rel, node.line))
+    return TableMatch(column=str(spec["column"]), match=match, via=None if via is None else str(via))
+
+
+def _check_table_matches(q: CuratedQuery, doc: dict[str, _Node], rel: str) -> None:
+    for p in q.params.values():
+        if p.table is None:
+            continue
+        if not q.precompute:
+            raise CatalogError(
+                f"parameter {p.name!r} says how a table answers it, but the query is not precomputed",
+                context=_at(rel, p.line, field="table"),
+            )
+        if p.table.column not in q.output_columns():
+            raise CatalogError(
+                f"the 'table' column of {p.name!r} is ?{p.table.column}, which the query does not project",
+                context=_at(rel, p.line, field="table", expected=", ".join(q.output_columns())),
+            )
+        if p.default is not None:
+            raise CatalogError(
+                f"parameter {p.name!r} has a default: a table holds the answer without values",
+                context=_at(rel, p.line, field="table"),
+            )
 
 
 def _enum_values(node: _Node | None, t: str, rel: str, name: str, line: int) -> dict[str, str | None]:

@@ -35,7 +35,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pyoxigraph import BlankNode, Literal, NamedNode, QuerySolutions, Store, Variable
+from pyoxigraph import BlankNode, Literal, NamedNode, QuerySolutions, RdfFormat, Store, Variable, parse
 
 from stigraph.catalog.binding import Term, bind, parse_value
 from stigraph.catalog.catalog import Catalog
@@ -95,27 +95,52 @@ def table_dir_name(query: CuratedQuery) -> str:
 
 
 def indexed_variables(query: CuratedQuery) -> list[str]:
-    """Variables a request may filter the table on: parameters without a default that bind a
-    projected variable, by ``substitutions`` (one value) or by ``VALUES`` (a list). Either way
-    the live query keeps exactly the rows whose column holds one of the values."""
+    """Columns a request may filter the table on: those of parameters without a default that
+    bind a projected variable, by ``substitutions`` (one value) or by ``VALUES`` (a list), where
+    the live query keeps exactly the rows whose column holds one of the values; and the columns
+    parameters name in their ``table`` key (:class:`TableMatch`)."""
     projected = set(query.output_columns())
-    return [p.variable for p in query.params.values() if p.default is None and p.variable in projected]
+    out: list[str] = []
+    for p in query.params.values():
+        column = p.table.column if p.table else p.variable if p.default is None and p.variable in projected else None
+        if column is not None and column not in out:
+            out.append(column)
+    return out
 
 
-def table_filters(query: CuratedQuery, given: Mapping[str, Sequence[str]]) -> dict[str, list[Term]] | None:
-    """The column filters (variable -> accepted values) that turn the table into the answer to
-    ``given`` (already checked by :func:`bind`), or None when the request needs the live query:
-    a value of a parameter the table has no index for."""
+@dataclass(frozen=True)
+class ColumnFilter:
+    """Rows whose ``column`` matches one of ``terms`` (see :class:`TableMatch` for ``match``)."""
+
+    column: str
+    terms: tuple[Term, ...]
+    match: str = "equal"
+    via: str | None = None
+
+
+Reach = Callable[[Term, str], Sequence[Term]]
+"""The objects of ``term``'s ``via`` property, in the scope's graph (for ``within``)."""
+
+
+def table_filters(query: CuratedQuery, given: Mapping[str, Sequence[str]]) -> list[ColumnFilter] | None:
+    """The column filters that turn the table into the answer to ``given`` (already checked by
+    :func:`bind`), or None when the request needs the live query: a value of a parameter the
+    table has no column for."""
     if not query.precompute:
         return None
     indexed = set(indexed_variables(query))
-    filters: dict[str, list[Term]] = {}
+    filters: list[ColumnFilter] = []
     for name, raw in given.items():
         p = query.params[name]
-        if p.variable not in indexed:
+        if not raw:
+            continue
+        terms = tuple(parse_value(p, v) for v in raw)
+        if p.table is not None:
+            filters.append(ColumnFilter(p.table.column, terms, p.table.match, p.table.via))
+        elif p.variable in indexed:
+            filters.append(ColumnFilter(p.variable, terms))
+        else:
             return None
-        if raw:
-            filters[p.variable] = [parse_value(p, v) for v in raw]
     return filters
 
 
@@ -207,22 +232,50 @@ class Table:
         self.columns: list[str] = meta["columns"]
         self.total: int = meta["total"]
         self._index: dict[str, dict[str, list[int]]] = {}
+        self._lexical_forms: dict[str, dict[str, str]] = {}
         for v in meta["index"]:
             self._index[v] = json.loads((path / f"by-{v}.json").read_text(encoding="utf-8"))
 
-    def page(self, filters: Mapping[str, Sequence[Term]], offset: int, limit: int) -> Page:
-        """Rows ``offset`` to ``offset + limit`` of the rows whose every filtered column holds
-        one of its values, in the table's (the query's) order, and how many there are."""
+    def page(self, filters: Sequence[ColumnFilter], offset: int, limit: int, reach: Reach | None = None) -> Page:
+        """Rows ``offset`` to ``offset + limit`` of the rows that pass every filter, in the
+        table's (the query's) order, and how many there are. ``reach`` expands ``within``."""
         if not filters:
             return self._read(list(range(offset, min(offset + limit, self.total))), self.total)
         selected: set[int] | None = None
-        for var, terms in filters.items():
+        for f in filters:
             rows: set[int] = set()
-            for key in {str(t) for t in terms}:
-                rows.update(self._rows_for(var, key))
+            for key in self._keys(f, reach):
+                rows.update(self._rows_for(f.column, key))
             selected = rows if selected is None else selected & rows
         ordered = sorted(selected or ())
         return self._read(ordered[offset : offset + limit], len(ordered))
+
+    def _keys(self, f: ColumnFilter, reach: Reach | None) -> set[str]:
+        """The index keys (terms in N-Triples) a filter accepts."""
+        if f.match == "equal":
+            return {str(t) for t in f.terms}
+        if f.match == "within":
+            if reach is None or f.via is None:
+                raise ValueError("a 'within' filter needs the store to expand it")
+            return {str(x) for t in f.terms for x in (t, *reach(t, f.via))}
+        if f.column not in self._index:
+            raise KeyError(f.column)
+        bounds = [t.value for t in f.terms]
+        at_least = f.match == "at-least"
+        return {
+            key
+            for key, value in self._lexical(f.column).items()
+            if all(value >= b if at_least else value <= b for b in bounds)
+        }
+
+    def _lexical(self, column: str) -> dict[str, str]:
+        """Index key -> the term's lexical form (what the query's ``STR()`` compares)."""
+        if column not in self._lexical_forms:
+            keys = list(self._index[column])
+            doc = "".join(f"<urn:k> <urn:v> {k} .\n" for k in keys).encode()
+            terms = [q.object.value for q in parse(doc, format=RdfFormat.N_TRIPLES)]
+            self._lexical_forms[column] = dict(zip(keys, terms, strict=True))
+        return self._lexical_forms[column]
 
     def _rows_for(self, var: str, key: str) -> list[int]:
         if var not in self._index:

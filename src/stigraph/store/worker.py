@@ -41,7 +41,7 @@ from pyoxigraph import (
     serialize,
 )
 
-from stigraph.catalog.tables import open_table
+from stigraph.catalog.tables import ColumnFilter, open_table
 from stigraph.config import Settings
 from stigraph.errors import StigraphError, StoreLockedError
 from stigraph.formats import GRAPH_FORMATS, RESULT_FORMATS
@@ -313,12 +313,20 @@ class Worker:
         spec = job.get("table")
         if not spec:
             return None
+        store = self.snapshot(job["scope"])  # first: it moves to the current generation
         path = self.gens.derived_path(self.generation) / job["scope"] / spec["dir"]
         table = open_table(str(path))
         if table is None:
             return None
-        filters = {name: [term_from_json(t) for t in terms] for name, terms in spec["filters"].items()}
-        return table.page(filters, int(job["offset"]), int(job["limit"]))
+        filters = [
+            ColumnFilter(f["column"], tuple(term_from_json(t) for t in f["terms"]), f["match"], f["via"])
+            for f in spec["filters"]
+        ]
+
+        def reach(term: Any, via: str) -> list[Any]:
+            return [q.object for q in store.quads_for_pattern(term, NamedNode(via), None, None)]
+
+        return table.page(filters, int(job["offset"]), int(job["limit"]), reach)
 
     def job_graph_get(self, job: dict[str, Any]) -> None:
         store = self.snapshot(job["scope"])
