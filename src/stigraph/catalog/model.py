@@ -14,7 +14,7 @@ COLUMN_TYPES = ("string", "integer", "decimal", "boolean", "iri", "date")
 MAX_PAGE_SIZE = 1000
 
 
-TABLE_MATCHES = ("equal", "at-least", "at-most", "within")
+TABLE_MATCHES = ("equal", "at-least", "at-most", "within", "contains")
 
 
 @dataclass(frozen=True)
@@ -23,7 +23,9 @@ class TableMatch:
     the live query keeps exactly the rows whose ``column`` holds one of the values (``equal``),
     one lexically at least or at most the value (``at-least``, ``at-most``: the query compares
     ``STR()`` forms), or the value or a node the value reaches by the property ``via``
-    (``within``: a region and the countries it contains)."""
+    (``within``: a region and the countries it contains), or a text one of whose lines contains
+    the value, case-insensitively (``contains``: the column is a ``GROUP_CONCAT`` of names with
+    a newline as separator; the query tests each name with ``CONTAINS(LCASE(..), LCASE(..))``)."""
 
     column: str
     match: str = "equal"

@@ -426,6 +426,8 @@ def _table_match(node: _Node | None, t: str, rel: str, name: str) -> TableMatch 
             raise CatalogError(f"'via' of {name!r} is not an IRI", context=_at(rel, node.line, field="via")) from None
         if t != "iri":
             raise CatalogError(f"match 'within' needs an iri parameter, {name!r} is {t}", context=_at(rel, node.line))
+    if match == "contains" and t != "string":
+        raise CatalogError(f"match 'contains' needs a string parameter, {name!r} is {t}", context=_at(rel, node.line))
     return TableMatch(column=str(spec["column"]), match=match, via=None if via is None else str(via))
 
 

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import mmap
 import os
 import shutil
 import struct
@@ -35,6 +36,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from pyoxigraph import BlankNode, Literal, NamedNode, QuerySolutions, RdfFormat, Store, Variable, parse
 
 from stigraph.catalog.binding import Term, bind, parse_value
@@ -135,6 +137,8 @@ def table_filters(query: CuratedQuery, given: Mapping[str, Sequence[str]]) -> li
         if not raw:
             continue
         terms = tuple(parse_value(p, v) for v in raw)
+        if p.table is not None and p.table.match == "contains" and any("\n" in v for v in raw):
+            return None  # a text across the column's line breaks: only the live query can tell
         if p.table is not None:
             filters.append(ColumnFilter(p.table.column, terms, p.table.match, p.table.via))
         elif p.variable in indexed:
@@ -144,10 +148,37 @@ def table_filters(query: CuratedQuery, given: Mapping[str, Sequence[str]]) -> li
     return filters
 
 
+def tmp_dir(target: Path) -> Path:
+    """Where a table is written before it replaces ``target`` (made empty on first use)."""
+    tmp = target.with_name(target.name + ".tmp")
+    if not tmp.exists():
+        tmp.mkdir(parents=True)
+    return tmp
+
+
+class TextColumnWriter:
+    """A text column for ``contains``: every line of every value, lowercased, one per line in
+    ``<base>.txt`` (UTF-8), with the row it came from in ``<base>.rows`` (int64)."""
+
+    def __init__(self, base: Path) -> None:
+        self._text = base.with_suffix(".txt").open("wb")
+        self._rows = base.with_suffix(".rows").open("wb")
+
+    def add(self, row: int, value: str) -> None:
+        for line in value.split("\n"):
+            self._text.write(line.lower().encode() + b"\n")
+            self._rows.write(_INT.pack(row))
+
+    def close(self) -> None:
+        self._text.close()
+        self._rows.close()
+
+
 def write_table(store: Store, query: CuratedQuery, target: Path) -> TableInfo:
     """Compute the query's widest answer on ``store`` and write its table to ``target``."""
     t0 = time.perf_counter()
     bound = bind(query, {})
+    shutil.rmtree(tmp_dir(target))
     info = check(bound.text, max_bytes=1 << 24, max_depth=1000)
     result = store.query(
         bound.text,
@@ -159,12 +190,13 @@ def write_table(store: Store, query: CuratedQuery, target: Path) -> TableInfo:
             f"query {query.name!r} is precomputed but is not a SELECT", context=ErrorContext(file=query.file)
         )
     columns = [v.value for v in result.variables]
-    index_vars = [v for v in indexed_variables(query) if v in columns]
+    text_vars = [p.table.column for p in query.params.values() if p.table and p.table.match == "contains"]
+    index_vars = [v for v in indexed_variables(query) if v in columns and v not in text_vars]
+    text_at = [(v, columns.index(v)) for v in text_vars if v in columns]
+    texts = {v: TextColumnWriter(tmp_dir(target) / f"text-{v}") for v, _ in text_at}
     groups: dict[str, dict[str, list[int]]] = {v: {} for v in index_vars}
     index_at = [(v, columns.index(v)) for v in index_vars]
-    tmp = target.with_name(target.name + ".tmp")
-    shutil.rmtree(tmp, ignore_errors=True)
-    tmp.mkdir(parents=True)
+    tmp = tmp_dir(target)
     n = 0
     with (tmp / "rows.jsonl").open("wb") as rows, (tmp / "offsets.bin").open("wb") as offsets:
         position = 0
@@ -179,6 +211,9 @@ def write_table(store: Store, query: CuratedQuery, target: Path) -> TableInfo:
                 term = terms[at]
                 if term is not None:
                     groups[v].setdefault(str(term), []).append(n)
+            for v, at in text_at:
+                if terms[at] is not None:
+                    texts[v].add(n, terms[at].value)
             n += 1
         offsets.write(_INT.pack(position))
     for v, by_value in groups.items():
@@ -190,8 +225,17 @@ def write_table(store: Store, query: CuratedQuery, target: Path) -> TableInfo:
                 directory[key] = [start, len(numbers)]
                 start += len(numbers)
         (tmp / f"by-{v}.json").write_text(json.dumps(directory, ensure_ascii=False), encoding="utf-8")
+    for w in texts.values():
+        w.close()
     seconds = round(time.perf_counter() - t0, 3)
-    meta = {"name": query.name, "scope": query.scope, "columns": columns, "total": n, "index": index_vars}
+    meta = {
+        "name": query.name,
+        "scope": query.scope,
+        "columns": columns,
+        "total": n,
+        "index": index_vars,
+        "text": [v for v, _ in text_at],
+    }
     (tmp / "meta.json").write_text(json.dumps({**meta, "seconds": seconds}), encoding="utf-8")
     shutil.rmtree(target, ignore_errors=True)
     os.replace(tmp, target)
@@ -233,6 +277,8 @@ class Table:
         self.total: int = meta["total"]
         self._index: dict[str, dict[str, list[int]]] = {}
         self._lexical_forms: dict[str, dict[str, str]] = {}
+        self._texts: dict[str, TextColumn] = {}
+        self._text_columns: list[str] = meta.get("text", [])
         for v in meta["index"]:
             self._index[v] = json.loads((path / f"by-{v}.json").read_text(encoding="utf-8"))
 
@@ -244,8 +290,12 @@ class Table:
         selected: set[int] | None = None
         for f in filters:
             rows: set[int] = set()
-            for key in self._keys(f, reach):
-                rows.update(self._rows_for(f.column, key))
+            if f.match == "contains":
+                for t in f.terms:
+                    rows.update(self._text(f.column).rows_containing(t.value.lower()).tolist())
+            else:
+                for key in self._keys(f, reach):
+                    rows.update(self._rows_for(f.column, key))
             selected = rows if selected is None else selected & rows
         ordered = sorted(selected or ())
         return self._read(ordered[offset : offset + limit], len(ordered))
@@ -267,6 +317,13 @@ class Table:
             for key, value in self._lexical(f.column).items()
             if all(value >= b if at_least else value <= b for b in bounds)
         }
+
+    def _text(self, column: str) -> TextColumn:
+        if column not in self._text_columns:
+            raise KeyError(column)
+        if column not in self._texts:
+            self._texts[column] = TextColumn(self.path / f"text-{column}")
+        return self._texts[column]
 
     def _lexical(self, column: str) -> dict[str, str]:
         """Index key -> the term's lexical form (what the query's ``STR()`` compares)."""
@@ -298,6 +355,55 @@ class Table:
                     line = json.loads(data.read(end - start))
                     rows.append([decode_term(t) for t in line])
         return Page(self.columns, rows, total)
+
+
+class TextColumn:
+    """Substring search over a text column (see :class:`TextColumnWriter`). The lowercased text
+    is searched as UTF-8 bytes (a match of the encoded needle is a match of the text, UTF-8
+    being self-synchronising), memory-mapped, so a worker holds no copy of a million names."""
+
+    SHORT = 4  # needles up to this many bytes match too often for a find loop: numpy compares
+
+    def __init__(self, base: Path) -> None:
+        self._map: mmap.mmap | bytes = b""
+        with base.with_suffix(".txt").open("rb") as f:
+            if os.fstat(f.fileno()).st_size:
+                self._map = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
+        self._bytes = np.frombuffer(self._map, dtype=np.uint8)
+        self._rows = np.fromfile(base.with_suffix(".rows"), dtype="<i8")
+        ends = np.flatnonzero(self._bytes == ord("\n"))
+        self._starts = np.concatenate(([0], ends[:-1] + 1)).astype(np.int64)
+
+    def rows_containing(self, needle: str) -> np.ndarray:
+        """The rows one of whose lines contains ``needle`` (already lowercased), ascending."""
+        data = needle.encode()
+        if not len(self._rows):
+            return np.zeros(0, np.int64)
+        if not data:
+            return np.unique(self._rows)
+        hits = self._numpy_find(data) if len(data) <= self.SHORT else self._find_loop(data)
+        lines = np.searchsorted(self._starts, hits, side="right") - 1
+        return np.unique(self._rows[lines])
+
+    def _numpy_find(self, data: bytes) -> np.ndarray:
+        text, k = self._bytes, len(data)
+        if len(text) < k:
+            return np.zeros(0, np.int64)
+        mask = text[: len(text) - k + 1] == data[0]
+        for i in range(1, k):
+            mask &= text[i : len(text) - k + 1 + i] == data[i]
+        return np.flatnonzero(mask)
+
+    def _find_loop(self, data: bytes) -> np.ndarray:
+        """Rare needles: ``find`` in C, one call per matching line (the rest of a line that
+        matched is skipped: one hit per line is enough)."""
+        text = self._map
+        hits: list[int] = []
+        at = text.find(data)
+        while at >= 0:
+            hits.append(at)
+            at = text.find(data, text.find(b"\n", at) + 1)
+        return np.asarray(hits, dtype=np.int64)
 
 
 _OPEN: dict[str, Table] = {}
