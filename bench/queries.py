@@ -330,8 +330,9 @@ def _cell(m: dict[str, Any] | None, key: str) -> str:
 
 def print_table(info: dict[str, Any]) -> None:
     print(
-        "\n| query | values | rows | answered from | stigraph, no cache: first / p50 ms | stigraph, cache: first / p50 ms "
-        "| Oxigraph plain: p50 ms | no cache / Oxigraph | p50 < 1 s: no cache / cache |"
+        "\n| query | values | rows | answered from | stigraph, no cache: first / p50 ms "
+        "| stigraph, cache: first / p50 ms | Oxigraph plain: p50 ms | no cache / Oxigraph "
+        "| p50 < 1 s: no cache / cache |"
     )
     print("|---|---:|---:|---|---:|---:|---:|---:|---|")
     for r in info["results"]:
