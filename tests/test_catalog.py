@@ -173,6 +173,12 @@ BAD: list[tuple[str, str, str, int]] = [
         8,
     ),
     (
+        "table-contains-not-string",
+        TABLE_HEAD.replace('match: within, via: "https://schema.org/containsPlace"', "match: contains") + TABLE_BODY,
+        "match 'contains' needs a string parameter",
+        8,
+    ),
+    (
         "table-no-column",
         TABLE_HEAD.replace("column: country, ", "") + TABLE_BODY,
         "must be a mapping with a 'column'",
@@ -198,7 +204,7 @@ def test_a_malformed_query_file_is_refused_with_its_file_and_line(
 
 
 def test_every_kind_of_malformed_file_was_tried() -> None:
-    assert len(BAD) == 38
+    assert len(BAD) == 39
     assert len({b[0] for b in BAD}) == len(BAD)
 
 
