@@ -186,7 +186,7 @@ class Pipeline:
     ) -> LoadResult:
         mapped = self.stage(spec, files, staging)
         suppressed = suppress_erased(staging, consent_records.erased(self.store, self.minter))
-        if suppressed and staging.count(RAW_GRAPH) == 0:
+        if suppressed and staging.is_empty(RAW_GRAPH):
             raise InputError(
                 "the file holds only people who were erased at their request",
                 context=ErrorContext(source=spec.id, file=label),
@@ -266,7 +266,7 @@ class Pipeline:
                 self._stage(staging, csv_rows.quads)
                 mapped.lines.update(csv_rows.lines)
                 mapped.columns.update(csv_rows.columns)
-            if staging.count(RAW_GRAPH) == 0:
+            if staging.is_empty(RAW_GRAPH):
                 raise InputError("the file holds no triples", context=ErrorContext(file=str(file.path)))
         if kind is not None and kind.finish is not None:
             self._stage(staging, kind.finish(self.minter, mapped))

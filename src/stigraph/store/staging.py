@@ -93,7 +93,14 @@ class StagingArea:
         return bool(result)
 
     def count(self, graph: NamedNode) -> int:
-        return sum(1 for _ in self._store.quads_for_pattern(None, None, None, graph))
+        """Counted by the engine: iterating the quads would decode every term (a random read per
+        IRI on a store staged on disk: minutes for 30M triples), COUNT decodes none."""
+        result = self._store.query("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }", default_graph=graph)
+        assert isinstance(result, QuerySolutions)
+        return int(next(iter(result))["n"].value)
+
+    def is_empty(self, graph: NamedNode) -> bool:
+        return next(iter(self._store.quads_for_pattern(None, None, None, graph)), None) is None
 
     def serialize(self, graph: NamedNode) -> bytes:
         """The graph's triples as N-Triples, ready for a bulk load into that graph."""
