@@ -148,14 +148,6 @@ def table_filters(query: CuratedQuery, given: Mapping[str, Sequence[str]]) -> li
     return filters
 
 
-def tmp_dir(target: Path) -> Path:
-    """Where a table is written before it replaces ``target`` (made empty on first use)."""
-    tmp = target.with_name(target.name + ".tmp")
-    if not tmp.exists():
-        tmp.mkdir(parents=True)
-    return tmp
-
-
 class TextColumnWriter:
     """A text column for ``contains``: every line of every value, lowercased, one per line in
     ``<base>.txt`` (UTF-8), with the row it came from in ``<base>.rows`` (int64)."""
@@ -178,7 +170,9 @@ def write_table(store: Store, query: CuratedQuery, target: Path) -> TableInfo:
     """Compute the query's widest answer on ``store`` and write its table to ``target``."""
     t0 = time.perf_counter()
     bound = bind(query, {})
-    shutil.rmtree(tmp_dir(target))
+    tmp = target.with_name(target.name + ".tmp")
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir(parents=True)
     info = check(bound.text, max_bytes=1 << 24, max_depth=1000)
     result = store.query(
         bound.text,
@@ -193,10 +187,9 @@ def write_table(store: Store, query: CuratedQuery, target: Path) -> TableInfo:
     text_vars = [p.table.column for p in query.params.values() if p.table and p.table.match == "contains"]
     index_vars = [v for v in indexed_variables(query) if v in columns and v not in text_vars]
     text_at = [(v, columns.index(v)) for v in text_vars if v in columns]
-    texts = {v: TextColumnWriter(tmp_dir(target) / f"text-{v}") for v, _ in text_at}
+    texts = {v: TextColumnWriter(tmp / f"text-{v}") for v, _ in text_at}
     groups: dict[str, dict[str, list[int]]] = {v: {} for v in index_vars}
     index_at = [(v, columns.index(v)) for v in index_vars]
-    tmp = tmp_dir(target)
     n = 0
     with (tmp / "rows.jsonl").open("wb") as rows, (tmp / "offsets.bin").open("wb") as offsets:
         position = 0
@@ -402,7 +395,8 @@ class TextColumn:
         at = text.find(data)
         while at >= 0:
             hits.append(at)
-            at = text.find(data, text.find(b"\n", at) + 1)
+            end = text.find(b"\n", at)  # every line ends with one (TextColumnWriter)
+            at = text.find(data, end + 1) if end >= 0 else -1
         return np.asarray(hits, dtype=np.int64)
 
 
