@@ -76,6 +76,8 @@ def _cases(store: Path) -> list[tuple[CuratedQuery, dict[str, list[str]]]]:
             if p.type == "enum":  # the column holds the IRI an enum value names
                 names = {iri: name for name, iri in p.values.items()}
                 seen = [names[v] for v in seen if v in names]
+            if p.type == "date":  # a day compared with the column's timestamps
+                seen = sorted({v[:10] for v in seen})
             if p.table and p.table.match == "contains":  # pieces of names, in either case
                 lines = sorted({line for v in seen for line in v.split("\n") if len(line) > 8})
                 seen = [lines[0][:2], lines[1][2:8].upper(), lines[-1][-5:], "no such name piece"]

@@ -31,7 +31,8 @@ import os
 import shutil
 import struct
 import time
-from collections.abc import Callable, Mapping, Sequence
+from array import array
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -42,6 +43,7 @@ from pyoxigraph import BlankNode, Literal, NamedNode, QuerySolutions, RdfFormat,
 from stigraph.catalog.binding import Term, bind, parse_value
 from stigraph.catalog.catalog import Catalog
 from stigraph.catalog.model import CuratedQuery
+from stigraph.catalog.ordering import SplitOrder, sort_permutation, split_order
 from stigraph.errors import CatalogError, ErrorContext
 from stigraph.results import Page
 from stigraph.sparql.lexer import check
@@ -174,16 +176,20 @@ def write_table(store: Store, query: CuratedQuery, target: Path) -> TableInfo:
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir(parents=True)
     info = check(bound.text, max_bytes=1 << 24, max_depth=1000)
-    result = store.query(
-        bound.text,
-        substitutions={Variable(v): t for v, t in bound.substitutions.items()},
-        use_default_graph_as_union=not info.names_dataset,
-    )
-    if not isinstance(result, QuerySolutions):
-        raise CatalogError(
-            f"query {query.name!r} is precomputed but is not a SELECT", context=ErrorContext(file=query.file)
-        )
-    columns = [v.value for v in result.variables]
+    options: dict[str, Any] = {
+        "substitutions": {Variable(v): t for v, t in bound.substitutions.items()},
+        "use_default_graph_as_union": not info.names_dataset,
+    }
+    split = split_order(bound.text)
+    answer = _sorted_here(store, split, options, tmp / "unsorted") if split is not None else None
+    if answer is None:
+        result = store.query(bound.text, **options)
+        if not isinstance(result, QuerySolutions):
+            raise CatalogError(
+                f"query {query.name!r} is precomputed but is not a SELECT", context=ErrorContext(file=query.file)
+            )
+        answer = [v.value for v in result.variables], (list(solution) for solution in result)
+    columns, solutions = answer
     text_vars = [p.table.column for p in query.params.values() if p.table and p.table.match == "contains"]
     index_vars = [v for v in indexed_variables(query) if v in columns and v not in text_vars]
     text_at = [(v, columns.index(v)) for v in text_vars if v in columns]
@@ -193,8 +199,7 @@ def write_table(store: Store, query: CuratedQuery, target: Path) -> TableInfo:
     n = 0
     with (tmp / "rows.jsonl").open("wb") as rows, (tmp / "offsets.bin").open("wb") as offsets:
         position = 0
-        for solution in result:
-            terms = [solution[c] for c in columns]
+        for terms in solutions:
             line = json.dumps([encode_term(t) for t in terms], ensure_ascii=False, separators=(",", ":")).encode()
             line += b"\n"
             offsets.write(_INT.pack(position))
@@ -209,6 +214,7 @@ def write_table(store: Store, query: CuratedQuery, target: Path) -> TableInfo:
                     texts[v].add(n, terms[at].value)
             n += 1
         offsets.write(_INT.pack(position))
+    (tmp / "unsorted.jsonl").unlink(missing_ok=True)
     for v, by_value in groups.items():
         directory: dict[str, list[int]] = {}
         with (tmp / f"by-{v}.bin").open("wb") as out:
@@ -233,6 +239,43 @@ def write_table(store: Store, query: CuratedQuery, target: Path) -> TableInfo:
     shutil.rmtree(target, ignore_errors=True)
     os.replace(tmp, target)
     return TableInfo(query.name, query.scope, n, seconds)
+
+
+def _sorted_here(
+    store: Store, split: SplitOrder, options: dict[str, Any], spill: Path
+) -> tuple[list[str], Iterator[list[Any]]] | None:
+    """The columns and rows of the query sorted here, not by the store (see
+    :mod:`stigraph.catalog.ordering`), or None when the store has to sort them. The rows wait in
+    ``spill`` (a JSON line each) while their sort keys, only, are held in memory."""
+    result = store.query(split.text, **options)
+    if not isinstance(result, QuerySolutions):
+        return None
+    columns = [v.value for v in result.variables]
+    key_vars = list(dict.fromkeys(k.variable for k in split.keys))
+    key_at = [columns.index(v) for v in key_vars]
+    key_rows: list[tuple[Any, ...]] = []
+    offsets = array("q", [0])
+    with spill.with_suffix(".jsonl").open("wb") as out:
+        for solution in result:
+            terms = list(solution)
+            line = json.dumps([encode_term(t) for t in terms], ensure_ascii=False, separators=(",", ":")).encode()
+            out.write(line + b"\n")
+            offsets.append(offsets[-1] + len(line) + 1)
+            key_rows.append(tuple(terms[at] for at in key_at))
+    order = sort_permutation(key_rows, key_vars, split.keys)
+    del key_rows
+    if order is None:
+        spill.with_suffix(".jsonl").unlink()
+        return None
+
+    def rows() -> Iterator[list[Any]]:
+        if not order:
+            return
+        with spill.with_suffix(".jsonl").open("rb") as f, mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as data:
+            for n in order:
+                yield [decode_term(t) for t in json.loads(data[offsets[n] : offsets[n + 1]])]
+
+    return columns, rows()
 
 
 def materialise(

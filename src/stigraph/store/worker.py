@@ -41,6 +41,7 @@ from pyoxigraph import (
     serialize,
 )
 
+from stigraph.catalog.ordering import sorted_page
 from stigraph.catalog.tables import ColumnFilter, open_table
 from stigraph.config import Settings
 from stigraph.errors import StigraphError, StoreLockedError
@@ -290,11 +291,13 @@ class Worker:
             kwargs: dict[str, Any] = {"use_default_graph_as_union": bool(job.get("union", True))}
             if job.get("substitutions"):
                 kwargs["substitutions"] = _substitutions(job["substitutions"])
-            result = store.query(job["text"], **kwargs)
-            if not isinstance(result, QuerySolutions):
-                raise JobError(400, "query_error", "a paged query must be a SELECT")
-            columns = [v.value for v in result.variables]
-            page = cut_page(result, columns, int(job["offset"]), int(job["limit"]))
+            offset, limit = int(job["offset"]), int(job["limit"])
+            page = sorted_page(lambda text: store.query(text, **kwargs), job["text"], offset, limit)
+            if page is None:
+                result = store.query(job["text"], **kwargs)
+                if not isinstance(result, QuerySolutions):
+                    raise JobError(400, "query_error", "a paged query must be a SELECT")
+                page = cut_page(result, [v.value for v in result.variables], offset, limit)
         out = _Sender(self.sock)
         meta = {
             "kind": "page",
