@@ -24,6 +24,7 @@ reads the table of its old text. Layout, one directory per query::
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import mmap
@@ -188,7 +189,7 @@ def write_table(store: Store, query: CuratedQuery, target: Path) -> TableInfo:
             raise CatalogError(
                 f"query {query.name!r} is precomputed but is not a SELECT", context=ErrorContext(file=query.file)
             )
-        answer = [v.value for v in result.variables], (list(solution) for solution in result)
+        answer = [v.value for v in result.variables], ((None, list(solution)) for solution in result)
     columns, solutions = answer
     text_vars = [p.table.column for p in query.params.values() if p.table and p.table.match == "contains"]
     index_vars = [v for v in indexed_variables(query) if v in columns and v not in text_vars]
@@ -199,19 +200,22 @@ def write_table(store: Store, query: CuratedQuery, target: Path) -> TableInfo:
     n = 0
     with (tmp / "rows.jsonl").open("wb") as rows, (tmp / "offsets.bin").open("wb") as offsets:
         position = 0
-        for terms in solutions:
-            line = json.dumps([encode_term(t) for t in terms], ensure_ascii=False, separators=(",", ":")).encode()
-            line += b"\n"
+        for line, cells in solutions:
+            if line is None:  # cells are terms
+                line = json.dumps([encode_term(t) for t in cells], ensure_ascii=False, separators=(",", ":")).encode()
+                line += b"\n"
+                term = cells.__getitem__
+            else:  # cells are encoded terms, decoded only where an index or a text column needs them
+                term = functools.partial(_decode_cell, cells)
             offsets.write(_INT.pack(position))
             rows.write(line)
             position += len(line)
             for v, at in index_at:
-                term = terms[at]
-                if term is not None:
-                    groups[v].setdefault(str(term), []).append(n)
+                if cells[at] is not None:
+                    groups[v].setdefault(str(term(at)), []).append(n)
             for v, at in text_at:
-                if terms[at] is not None:
-                    texts[v].add(n, terms[at].value)
+                if cells[at] is not None:
+                    texts[v].add(n, term(at).value)
             n += 1
         offsets.write(_INT.pack(position))
     (tmp / "unsorted.jsonl").unlink(missing_ok=True)
@@ -241,9 +245,17 @@ def write_table(store: Store, query: CuratedQuery, target: Path) -> TableInfo:
     return TableInfo(query.name, query.scope, n, seconds)
 
 
+_Row = tuple[bytes | None, list[Any]]
+"""A row to write: (None, its terms), or (its line, the encoded terms on it)."""
+
+
+def _decode_cell(cells: list[Any], at: int) -> Any:
+    return decode_term(cells[at])
+
+
 def _sorted_here(
     store: Store, split: SplitOrder, options: dict[str, Any], spill: Path
-) -> tuple[list[str], Iterator[list[Any]]] | None:
+) -> tuple[list[str], Iterator[_Row]] | None:
     """The columns and rows of the query sorted here, not by the store (see
     :mod:`stigraph.catalog.ordering`), or None when the store has to sort them. The rows wait in
     ``spill`` (a JSON line each) while their sort keys, only, are held in memory."""
@@ -268,12 +280,13 @@ def _sorted_here(
         spill.with_suffix(".jsonl").unlink()
         return None
 
-    def rows() -> Iterator[list[Any]]:
+    def rows() -> Iterator[_Row]:
         if not order:
             return
         with spill.with_suffix(".jsonl").open("rb") as f, mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as data:
             for n in order:
-                yield [decode_term(t) for t in json.loads(data[offsets[n] : offsets[n + 1]])]
+                line = data[offsets[n] : offsets[n + 1]]
+                yield line, json.loads(line)
 
     return columns, rows()
 
