@@ -163,3 +163,15 @@ def test_a_page_sorted_here_is_the_page_the_store_sorts() -> None:
         ran += 1
     assert ran == 4
     assert sorted_page(store.query, "SELECT ?p WHERE { ?p <urn:name> ?n } ORDER BY STR(?p)", 0, 10) is None
+
+
+def test_a_live_answer_beyond_the_row_limit_is_left_to_the_store(monkeypatch: pytest.MonkeyPatch) -> None:
+    from stigraph.catalog import ordering
+
+    store = Store()
+    store.extend(Quad(NamedNode(f"urn:p{i}"), NamedNode("urn:n"), Literal(str(i)), DefaultGraph()) for i in range(50))
+    text = "SELECT ?p ?n WHERE { ?p <urn:n> ?n } ORDER BY ?n"
+    page = sorted_page(store.query, text, 0, 5)
+    assert page is not None and page.total == 50
+    monkeypatch.setattr(ordering, "ROWS_MAX", 49)
+    assert sorted_page(store.query, text, 0, 5) is None
