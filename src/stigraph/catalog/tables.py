@@ -182,7 +182,8 @@ def write_table(store: Store, query: CuratedQuery, target: Path) -> TableInfo:
         "use_default_graph_as_union": not info.names_dataset,
     }
     split = split_order(bound.text)
-    answer = _sorted_here(store, split, options, tmp / "unsorted") if split is not None else None
+    spill = tmp / "unsorted.jsonl"
+    answer = _sorted_here(store, split, options, spill) if split is not None else None
     if answer is None:
         result = store.query(bound.text, **options)
         if not isinstance(result, QuerySolutions):
@@ -202,8 +203,7 @@ def write_table(store: Store, query: CuratedQuery, target: Path) -> TableInfo:
         position = 0
         for line, cells in solutions:
             if line is None:  # cells are terms
-                line = json.dumps([encode_term(t) for t in cells], ensure_ascii=False, separators=(",", ":")).encode()
-                line += b"\n"
+                line = _line(cells)
                 term = cells.__getitem__
             else:  # cells are encoded terms, decoded only where an index or a text column needs them
                 term = functools.partial(_decode_cell, cells)
@@ -218,7 +218,7 @@ def write_table(store: Store, query: CuratedQuery, target: Path) -> TableInfo:
                     texts[v].add(n, term(at).value)
             n += 1
         offsets.write(_INT.pack(position))
-    (tmp / "unsorted.jsonl").unlink(missing_ok=True)
+    spill.unlink(missing_ok=True)
     for v, by_value in groups.items():
         directory: dict[str, list[int]] = {}
         with (tmp / f"by-{v}.bin").open("wb") as out:
@@ -245,6 +245,11 @@ def write_table(store: Store, query: CuratedQuery, target: Path) -> TableInfo:
     return TableInfo(query.name, query.scope, n, seconds)
 
 
+def _line(terms: Sequence[Any]) -> bytes:
+    """One row of ``rows.jsonl``."""
+    return json.dumps([encode_term(t) for t in terms], ensure_ascii=False, separators=(",", ":")).encode() + b"\n"
+
+
 _Row = tuple[bytes | None, list[Any]]
 """A row to write: (None, its terms), or (its line, the encoded terms on it)."""
 
@@ -267,23 +272,23 @@ def _sorted_here(
     key_at = [columns.index(v) for v in key_vars]
     key_rows: list[tuple[Any, ...]] = []
     offsets = array("q", [0])
-    with spill.with_suffix(".jsonl").open("wb") as out:
+    with spill.open("wb") as out:
         for solution in result:
             terms = list(solution)
-            line = json.dumps([encode_term(t) for t in terms], ensure_ascii=False, separators=(",", ":")).encode()
-            out.write(line + b"\n")
-            offsets.append(offsets[-1] + len(line) + 1)
+            line = _line(terms)
+            out.write(line)
+            offsets.append(offsets[-1] + len(line))
             key_rows.append(tuple(terms[at] for at in key_at))
     order = sort_permutation(key_rows, key_vars, split.keys)
     del key_rows
     if order is None:
-        spill.with_suffix(".jsonl").unlink()
+        spill.unlink()
         return None
 
     def rows() -> Iterator[_Row]:
         if not order:
             return
-        with spill.with_suffix(".jsonl").open("rb") as f, mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as data:
+        with spill.open("rb") as f, mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as data:
             for n in order:
                 line = data[offsets[n] : offsets[n + 1]]
                 yield line, json.loads(line)
