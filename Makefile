@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test install browser allocator lint bundle bench vocab clean
+.PHONY: run test install browser allocator engines lint bundle bench vocab clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -25,6 +25,17 @@ browser:
 allocator:
 	(/sbin/ldconfig -p | grep -q libjemalloc.so.2) || ($(SUDO) apt-get update && $(SUDO) apt-get install -y libjemalloc2)
 
+## engines: Debian's Virtuoso 7 (virtuoso-t, isql-vt), one of the external SPARQL engines the remote
+## backend is tested on (tests/engines.py starts throwaway instances on free loopback ports; the
+## package's own system instance is kept from starting by a policy-rc.d that refuses service starts
+## during the install)
+engines:
+	(command -v virtuoso-t && command -v isql-vt) >/dev/null || ( \
+	  $(SUDO) sh -c 'printf "#!/bin/sh\nexit 101\n" > /usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d' && \
+	  $(SUDO) apt-get update && \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends virtuoso-opensource-7; \
+	  status=$$?; $(SUDO) rm -f /usr/sbin/policy-rc.d; exit $$status)
+
 ## run: install, load the bundled graph into var/store, validate it, show stats and examples,
 ## then serve it at http://127.0.0.1:8000 (query page at /sparql; Ctrl-C stops)
 run: install allocator
@@ -36,7 +47,7 @@ run: install allocator
 
 ## test: lint, check the curated query catalogue, run the whole test suite (one pytest worker per core,
 ## each test file on one worker so its module fixtures, stores and servers are built once)
-test: install browser allocator
+test: install browser allocator engines
 	$(BIN)/ruff check src tests bench ontology/vocab/build.py
 	$(BIN)/ruff format --check src tests bench
 	$(BIN)/stigraph queries check

@@ -1,28 +1,31 @@
-"""The remote-engine client against a real ``oxigraph serve`` (PyPI package ``oxigraph``): graph
-replacement and removal through the Graph Store Protocol, queries scoped by
-``default-graph-uri``/``named-graph-uri``, paged SELECTs, updates, errors, and retries while the
-engine is still starting."""
+"""The remote-engine client against real engines, ``oxigraph serve`` (PyPI package ``oxigraph``)
+and Virtuoso 7 (Debian's ``virtuoso-opensource-7``): graph replacement and removal through the
+Graph Store Protocol, queries scoped by ``default-graph-uri``/``named-graph-uri`` and the ways a
+query could escape them, paged SELECTs, updates, errors, retries while the engine is still
+starting, and each Virtuoso quirk of docs/scaling.md, seen on the wire and handled."""
 
 from __future__ import annotations
 
 import subprocess
-import sys
 import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
-from pyoxigraph import NamedNode
+from pyoxigraph import Literal, NamedNode
 
-from stigraph.store.remote import RemoteConfig, RemoteEndpoint, RemoteError
+from stigraph.sparql.lexer import QueryRefused
+from stigraph.store.remote import RemoteConfig, RemoteEndpoint, RemoteError, RemoteTruncated
+from tests import engines
+from tests.engines import OXIGRAPH, Engine
 from tests.live import free_port
 
-OXIGRAPH = Path(sys.executable).parent / "oxigraph"
+XSD_INTEGER = NamedNode("http://www.w3.org/2001/XMLSchema#integer")
 G1 = NamedNode("https://w3id.org/stigraph/graph/remote-a/public")
 G2 = NamedNode("https://w3id.org/stigraph/graph/remote-b/restricted")
 EX = "https://w3id.org/stigraph/id/thing/"
+ENGINES = ["oxigraph", "virtuoso"]
 
 
 def _start(location: Path, port: int) -> subprocess.Popen[bytes]:
@@ -31,17 +34,6 @@ def _start(location: Path, port: int) -> subprocess.Popen[bytes]:
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-
-
-def _wait(port: int) -> None:
-    until = time.monotonic() + 30
-    while time.monotonic() < until:
-        try:
-            httpx.get(f"http://127.0.0.1:{port}/query", params={"query": "ASK {}"}, timeout=2)
-            return
-        except httpx.HTTPError:
-            time.sleep(0.05)
-    raise RuntimeError("oxigraph serve did not start")
 
 
 def _config(port: int, **kw: object) -> RemoteConfig:
@@ -54,18 +46,21 @@ def _config(port: int, **kw: object) -> RemoteConfig:
     )
 
 
+@pytest.fixture(scope="module", params=ENGINES)
+def server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
+    """One real engine of each kind for the module (Virtuoso takes seconds to start)."""
+    with engines.engine(request.param, tmp_path_factory.mktemp(request.param)) as running:
+        yield running
+
+
 @pytest.fixture
-def engine(tmp_path: Path) -> Iterator[RemoteEndpoint]:
-    assert OXIGRAPH.exists(), "the oxigraph server binary comes with the dev dependencies (make install)"
-    port = free_port()
-    process = _start(tmp_path / "oxigraph", port)
-    try:
-        _wait(port)
-        with RemoteEndpoint(_config(port, page_size=10)) as endpoint:
-            yield endpoint
-    finally:
-        process.terminate()
-        process.wait(timeout=15)
+def engine(server: Engine) -> Iterator[RemoteEndpoint]:
+    """A fresh client (its request count at 0) on an engine whose test graphs are empty."""
+    with RemoteEndpoint(server.with_config(page_size=10)) as endpoint:
+        for g in (G1, G2):
+            endpoint.drop_graph(g)
+        endpoint.requests = 0
+        yield endpoint
 
 
 def _nt(prefix: str, n: int) -> bytes:
@@ -92,9 +87,10 @@ def test_graphs_are_replaced_and_queries_see_only_the_graphs_they_are_given(engi
 
 def test_large_answers_come_a_page_at_a_time(engine: RemoteEndpoint) -> None:
     engine.replace_graph(G1, _nt("a", 25))
+    replaced = engine.requests  # one request, or two where the engine asks for Digest credentials
     rows = list(engine.select_pages("SELECT ?o WHERE { ?s ?p ?o } ORDER BY ?o", default_graphs=[G1]))
     assert [r["o"].value for r in rows] == sorted(f"a {i}" for i in range(25))
-    assert engine.requests == 1 + 3  # the replacement, then pages of 10, 10 and 5
+    assert engine.requests - replaced == 3  # pages of 10, 10 and 5
     with pytest.raises(RemoteError, match="ORDER BY"):
         list(engine.select_pages("SELECT ?o WHERE { ?s ?p ?o }"))
 
@@ -108,7 +104,7 @@ def test_updates_and_constructs(engine: RemoteEndpoint) -> None:
 def test_errors_name_the_endpoint_and_what_the_engine_said(engine: RemoteEndpoint, tmp_path: Path) -> None:
     with pytest.raises(RemoteError) as bad:
         engine.select("SELECT WHERE {")
-    assert "HTTP 400" in str(bad.value) and "/query" in str(bad.value)
+    assert "HTTP 400" in str(bad.value) and engine.config.query_url.rsplit("/", 1)[-1] in str(bad.value)
     assert engine.requests == 1  # a 4xx is not retried
     nowhere = RemoteEndpoint(_config(free_port(), retries=1, backoff=0.01))
     with pytest.raises(RemoteError, match="cannot reach"):
@@ -132,3 +128,149 @@ def test_a_request_is_retried_while_the_engine_starts(tmp_path: Path) -> None:
         starter.join()
         holder["p"].terminate()
         holder["p"].wait(timeout=15)
+
+
+ESCAPES = [
+    ("FROM", "SELECT ?o FROM <{g2}> WHERE {{ ?s ?p ?o }}"),
+    ("FROM", "SELECT ?o FROM NAMED <{g2}> WHERE {{ GRAPH ?g {{ ?s ?p ?o }} }}"),
+    ("FROM", "SELECT ?o \\u0046ROM <{g2}> WHERE {{ ?s ?p ?o }}"),  # an escaped keyword
+    ("pragma", "define input:default-graph-uri <{g2}> SELECT ?o WHERE {{ ?s ?p ?o }}"),
+    ("built-in", "SELECT (<bif:concat>(?o, ?o) AS ?x) WHERE {{ ?s ?p ?o }}"),
+    ("built-in", "SELECT (bif:concat(?o, ?o) AS ?x) WHERE {{ ?s ?p ?o }}"),
+    ("built-in", "SELECT (<sql:anything>(?o) AS ?x) WHERE {{ ?s ?p ?o }}"),
+]
+
+
+def test_a_scoped_query_cannot_escape_its_graphs(engine: RemoteEndpoint, server: Engine) -> None:
+    engine.replace_graph(G1, _nt("a", 2))
+    engine.replace_graph(G2, _nt("secret", 3))
+    refused = 0
+    for _kind, template in ESCAPES:
+        with pytest.raises(QueryRefused):
+            engine.select(template.format(g2=G2.value), default_graphs=[G1], named_graphs=[G1])
+        refused += 1
+    assert refused == len(ESCAPES) == 7
+    # GRAPH ?g with only the default side given: Virtuoso would range over every graph of the
+    # server; the client gives the named side too, so nothing outside the dataset is seen
+    any_graph = "SELECT ?g ?o WHERE { GRAPH ?g { ?s ?p ?o } }"
+    assert list(engine.select(any_graph, default_graphs=[G1])) == []
+    assert {r["g"] for r in engine.select(any_graph, default_graphs=[G1], named_graphs=[G1])} == {G1}
+    everything = "SELECT ?o WHERE { ?s ?p ?o }"
+    assert sorted(r["o"].value for r in engine.select(everything, named_graphs=[G2])) == []
+    assert len(engine.select(everything, default_graphs=[G1])) == 2
+
+
+def test_ask_answers_a_boolean_on_every_engine(engine: RemoteEndpoint) -> None:
+    engine.replace_graph(G1, _nt("a", 1))
+    assert engine.ask("ASK { ?s ?p ?o }", default_graphs=[G1]) is True
+    assert engine.ask("ASK { ?s ?p ?o }", default_graphs=[G2]) is False
+
+
+# -- Virtuoso's quirks, each seen on the wire first, then handled by the client ---------------
+
+
+ONLY_VIRTUOSO = pytest.mark.parametrize("server", ["virtuoso"], indirect=True)
+
+
+@pytest.fixture
+def virtuoso(server: Engine, engine: RemoteEndpoint) -> Engine:
+    assert server.name == "virtuoso"
+    return server
+
+
+def _raw(server: Engine) -> httpx.Client:
+    """A plain client with the test account's credentials, to see what the engine itself sends."""
+    return httpx.Client(auth=httpx.DigestAuth(engines.VIRTUOSO_USER, engines.VIRTUOSO_PASSWORD), timeout=30)
+
+
+@ONLY_VIRTUOSO
+def test_virtuoso_hangs_on_a_direct_post_so_queries_go_form_encoded(virtuoso: Engine, engine: RemoteEndpoint) -> None:
+    with _raw(virtuoso) as raw, pytest.raises(httpx.ReadTimeout):
+        raw.post(
+            virtuoso.config.query_url,
+            content=b"ASK { }",
+            headers={"Content-Type": "application/sparql-query", "Accept": "application/sparql-results+json"},
+            timeout=3,
+        )
+    assert engine.ask("ASK { }") is True  # the client's form-encoded POST is answered
+
+
+@ONLY_VIRTUOSO
+def test_virtuoso_writes_iris_as_strings_in_tsv_so_the_client_reads_json(
+    virtuoso: Engine, engine: RemoteEndpoint
+) -> None:
+    engine.replace_graph(G1, _nt("a", 1))
+    with _raw(virtuoso) as raw:
+        tsv = raw.post(
+            virtuoso.config.query_url,
+            data={"query": "SELECT ?s WHERE { ?s ?p ?o }", "default-graph-uri": G1.value},
+            headers={"Accept": "text/tab-separated-values"},
+        ).text.splitlines()
+    assert tsv == ['"s"', f'"{EX}a0"']  # SPARQL 1.1 TSV would be ?s and <IRI>
+    (row,) = engine.select("SELECT ?s WHERE { ?s ?p ?o }", default_graphs=[G1])
+    assert row["s"] == NamedNode(f"{EX}a0")
+
+
+@ONLY_VIRTUOSO
+def test_virtuoso_marks_typed_literals_the_old_way_and_they_read_as_literals(
+    virtuoso: Engine, engine: RemoteEndpoint
+) -> None:
+    engine.replace_graph(G1, f'<{EX}a> <{EX}p> 7, "été", "plain", "tagged"@ja .\n'.encode())
+    with _raw(virtuoso) as raw:
+        body = raw.post(
+            virtuoso.config.query_url,
+            data={"query": "SELECT ?o WHERE { ?s ?p ?o }", "default-graph-uri": G1.value},
+            headers={"Accept": "application/sparql-results+json"},
+        ).text
+    assert '"typed-literal"' in body  # SPARQL 1.1 JSON says "literal" with a datatype
+    values = {r["o"] for r in engine.select("SELECT ?o WHERE { ?s ?p ?o }", default_graphs=[G1])}
+    assert values == {
+        Literal("7", datatype=XSD_INTEGER),
+        Literal("été"),
+        Literal("plain"),
+        Literal("tagged", language="ja"),
+    }
+
+
+@ONLY_VIRTUOSO
+def test_virtuoso_has_no_default_graph_of_its_own(virtuoso: Engine, engine: RemoteEndpoint) -> None:
+    engine.replace_graph(G1, _nt("a", 2))
+    count = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
+    everything = int(next(iter(engine.select(count)))["n"].value)
+    assert everything > 2  # no dataset: every graph of the server, its system graphs included
+    assert int(next(iter(engine.select(count, default_graphs=[G1])))["n"].value) == 2
+    # so the client never sends a query without a dataset for a scope (see the escape test), and
+    # never addresses the default graph: INSERT without GRAPH is refused, the store unchanged
+    with pytest.raises(RemoteError, match="SP031"):
+        engine.update(f'INSERT DATA {{ <{EX}x> <{EX}p> "x" }}')
+    assert int(next(iter(engine.select(count)))["n"].value) == everything
+    with _raw(virtuoso) as raw:
+        statuses = [
+            raw.request(method, virtuoso.config.graph_store_url or "", params="default", content=body).status_code
+            for method, body in (("GET", None), ("PUT", f'<{EX}x> <{EX}p> "x" .'.encode()), ("DELETE", None))
+        ]
+    assert statuses[:2] == [500, 500] and statuses[2] in (500, 501)  # a server error, not "no such graph"
+    assert int(next(iter(engine.select(count)))["n"].value) == everything
+
+
+@ONLY_VIRTUOSO
+def test_virtuoso_cuts_answers_at_its_row_cap_and_the_client_notices(virtuoso: Engine, engine: RemoteEndpoint) -> None:
+    cap = virtuoso.max_rows
+    assert cap == 1000
+    engine.replace_graph(G1, _nt("a", cap + 500))
+    everything = "SELECT ?o WHERE { ?s ?p ?o } ORDER BY ?o"
+    with _raw(virtuoso) as raw:
+        cut = raw.post(
+            virtuoso.config.query_url,
+            data={"query": everything, "default-graph-uri": G1.value},
+            headers={"Accept": "application/sparql-results+json"},
+        )
+    assert cut.status_code == 200 and cut.headers["X-SPARQL-MaxRows"] == str(cap)
+    assert len(cut.json()["results"]["bindings"]) == cap  # 1,500 asked, 1,000 sent, and "200 OK"
+    with pytest.raises(RemoteTruncated, match=f"limit of {cap} rows"):
+        engine.select(everything, default_graphs=[G1])
+    # a pager asking for pages larger than the cap learns it and asks again, below it
+    big_pages = RemoteEndpoint(virtuoso.with_config(page_size=5000))
+    rows = list(big_pages.select_pages(everything, default_graphs=[G1]))
+    assert [r["o"].value for r in rows] == sorted(f"a {i}" for i in range(cap + 500))
+    assert big_pages.requests == 1 + 2  # the cut page, then pages of 999 and 501

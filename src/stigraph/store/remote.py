@@ -13,7 +13,9 @@ the store facade the service runs on; what it already guarantees:
   backoff on connection errors and 5xx answers (never on 4xx: a bad query stays bad);
 - large SELECTs are read a page at a time (``LIMIT``/``OFFSET`` appended to a query that has an
   ``ORDER BY``), so no single answer has to fit an engine's result-size limit;
-- every failure is a :class:`RemoteError` naming the endpoint, the status and the engine's words.
+- every failure is a :class:`RemoteError` naming the endpoint, the status and the engine's words;
+- what differs between engines (Virtuoso's dataset escapes, its ASK and truncation) is handled
+  as :mod:`stigraph.store.dialect` describes.
 """
 
 from __future__ import annotations
@@ -24,9 +26,18 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import httpx
-from pyoxigraph import NamedNode, QueryResultsFormat, QuerySolutions, RdfFormat, parse, parse_query_results
+from pyoxigraph import (
+    NamedNode,
+    QueryResultsFormat,
+    QuerySolution,
+    QuerySolutions,
+    RdfFormat,
+    parse,
+    parse_query_results,
+)
 
 from stigraph.errors import ErrorContext, StoreError
+from stigraph.store.dialect import ASK_COLUMN, MAX_ROWS_HEADER, EngineKind, dataset, guard_scoped
 
 Auth = Literal["none", "basic", "digest", "bearer"]
 RETRYABLE = (httpx.ConnectError, httpx.ReadError, httpx.RemoteProtocolError, httpx.ConnectTimeout)
@@ -34,6 +45,26 @@ RETRYABLE = (httpx.ConnectError, httpx.ReadError, httpx.RemoteProtocolError, htt
 
 class RemoteError(StoreError):
     code = "remote_engine"
+
+
+@dataclass(frozen=True)
+class Solutions:
+    """A SELECT's answer, read in full (an engine's answer is one HTTP body anyway)."""
+
+    variables: list[str]
+    rows: list[QuerySolution]
+
+    def __iter__(self) -> Iterator[QuerySolution]:
+        return iter(self.rows)
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+
+class RemoteTruncated(RemoteError):
+    """The engine cut the answer at its row cap (and still said 200)."""
+
+    code = "remote_truncated"
 
 
 @dataclass(frozen=True)
@@ -51,6 +82,10 @@ class RemoteConfig:
     retries: int = 3
     backoff: float = 0.25  # seconds before the first retry; doubled each time
     page_size: int = 10_000
+    engine: EngineKind = "generic"
+    # the engine's cap on rows per answer when known (Virtuoso's ResultSetMaxRows); an answer of
+    # exactly this many rows is taken as cut even without the engine's header
+    max_rows: int | None = None
 
 
 class RemoteEndpoint:
@@ -123,12 +158,18 @@ class RemoteEndpoint:
         self, sparql: str, accept: str, default_graphs: Sequence[NamedNode], named_graphs: Sequence[NamedNode]
     ) -> httpx.Response:
         form: dict[str, str | list[str]] = {"query": sparql}
-        if default_graphs:
-            form["default-graph-uri"] = [g.value for g in default_graphs]
-        if named_graphs:
-            form["named-graph-uri"] = [g.value for g in named_graphs]
+        if default_graphs or named_graphs:
+            guard_scoped(sparql)
+            form.update(dataset([g.value for g in default_graphs], [g.value for g in named_graphs]))
         response = self._send("POST", self.config.query_url, data=form, headers={"Accept": accept})
         return self._check(response, "query")
+
+    def _cap(self, response: httpx.Response) -> int | None:
+        """The row cap the engine says it applied, or the configured one."""
+        header = response.headers.get(MAX_ROWS_HEADER)
+        if header and header.strip().isdigit():
+            return int(header)
+        return self.config.max_rows
 
     def select(
         self,
@@ -136,18 +177,41 @@ class RemoteEndpoint:
         *,
         default_graphs: Sequence[NamedNode] = (),
         named_graphs: Sequence[NamedNode] = (),
-    ) -> QuerySolutions:
+    ) -> Solutions:
+        """Every solution; an answer the engine cut at its row cap raises :class:`RemoteTruncated`."""
+        answer, cap = self._select(sparql, default_graphs, named_graphs)
+        if cap is not None and len(answer.rows) >= cap:
+            raise RemoteTruncated(
+                f"the engine cut the answer at its limit of {cap} rows (it still said 200); "
+                "ask for it a page at a time, or raise the engine's limit (Virtuoso: [SPARQL] ResultSetMaxRows)",
+                context=ErrorContext(source=self.config.query_url, expected=f"fewer than {cap} rows"),
+            )
+        return answer
+
+    def _select(
+        self, sparql: str, default_graphs: Sequence[NamedNode], named_graphs: Sequence[NamedNode]
+    ) -> tuple[Solutions, int | None]:
+        """The solutions and the engine's row cap (None when it has none or does not say)."""
         response = self._query(sparql, "application/sparql-results+json", default_graphs, named_graphs)
         result = parse_query_results(response.content, format=QueryResultsFormat.JSON)
         if not isinstance(result, QuerySolutions):
             raise RemoteError(
                 "the engine answered a boolean to a SELECT", context=ErrorContext(source=self.config.query_url)
             )
-        return result
+        return Solutions([v.value for v in result.variables], list(result)), self._cap(response)
 
     def ask(self, sparql: str, *, default_graphs: Sequence[NamedNode] = ()) -> bool:
         response = self._query(sparql, "application/sparql-results+json", default_graphs, ())
-        return bool(parse_query_results(response.content, format=QueryResultsFormat.JSON))
+        result = parse_query_results(response.content, format=QueryResultsFormat.JSON)
+        if isinstance(result, QuerySolutions):
+            # Virtuoso: a table of __ASK_RETVAL instead of a boolean (one row of 1 when true)
+            rows = list(result)
+            if [v.value for v in result.variables] == [ASK_COLUMN] and len(rows) <= 1:
+                return bool(rows) and rows[0][ASK_COLUMN].value not in ("0", "false")
+            raise RemoteError(
+                "the engine answered a table to an ASK", context=ErrorContext(source=self.config.query_url)
+            )
+        return bool(result)
 
     def construct(self, sparql: str, *, default_graphs: Sequence[NamedNode] = ()) -> list[Any]:
         response = self._query(sparql, "application/n-triples", default_graphs, ())
@@ -166,13 +230,13 @@ class RemoteEndpoint:
             )
         size, offset = self.config.page_size, 0
         while True:
-            page = self.select(
-                f"{sparql}\nLIMIT {size} OFFSET {offset}", default_graphs=default_graphs, named_graphs=named_graphs
-            )
-            names = [v.value for v in page.variables]
-            rows = [{n: s[n] for n in names} for s in page]
-            yield from rows
-            if len(rows) < size:
+            page, cap = self._select(f"{sparql}\nLIMIT {size} OFFSET {offset}", default_graphs, named_graphs)
+            if cap is not None and cap <= size:
+                # the engine's cap is not above the page: ask again for pages it cannot cut
+                size = max(1, cap - 1)
+                continue
+            yield from ({n: s[n] for n in page.variables} for s in page.rows)
+            if len(page.rows) < size:
                 return
             offset += size
 
