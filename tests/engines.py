@@ -208,3 +208,26 @@ def engine(name: str, directory: Path) -> Iterator[Engine]:
     starters = {"oxigraph": oxigraph_server, "virtuoso": virtuoso_server}
     with starters[name](directory) as running:
         yield running
+
+
+def remote_env(running: Engine) -> dict[str, str]:
+    """The STIGRAPH_ settings that put stigraph on ``running`` (for a child process)."""
+    c = running.config
+    env = {
+        "STIGRAPH_BACKEND": "remote",
+        "STIGRAPH_REMOTE_ENGINE": c.engine,
+        "STIGRAPH_REMOTE_QUERY_URL": c.query_url,
+        "STIGRAPH_REMOTE_UPDATE_URL": c.update_url or "",
+        "STIGRAPH_REMOTE_GRAPH_STORE_URL": c.graph_store_url or "",
+        "STIGRAPH_REMOTE_AUTH": c.auth,
+        "STIGRAPH_REMOTE_USER": c.user,
+        "STIGRAPH_REMOTE_PASSWORD": c.password,
+    }
+    if running.max_rows:
+        env["STIGRAPH_REMOTE_MAX_ROWS"] = str(running.max_rows)
+    return env
+
+
+def remote_settings(running: Engine) -> dict[str, object]:
+    """The same, as keyword arguments of :class:`stigraph.config.Settings`."""
+    return {k.removeprefix("STIGRAPH_").lower(): v for k, v in remote_env(running).items()}

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 MEMORY = ":memory:"
@@ -38,6 +38,28 @@ class Settings(BaseSettings):
     ontology_dir: Path = Field(default=Path("ontology"), description="Ontology (stigraph.ttl) and vocab/ directory.")
     queries_dir: Path = Field(default=Path("queries"), description="Curated queries (examples/ feeds the query page).")
     bundle: Path = Field(default=Path("data/bundle.yml"), description="Manifest of the bundled graph.")
+    backend: Literal["embedded", "remote"] = Field(
+        default="embedded",
+        description="Where the data lives: the embedded store (default) or an external SPARQL engine "
+        "(STIGRAPH_REMOTE_*; docs/scaling.md). The store directory then keeps only derived data.",
+    )
+    remote_query_url: str = Field(default="", description="The engine's SPARQL query endpoint (remote backend).")
+    remote_update_url: str = Field(default="", description="Its SPARQL Update endpoint (default: the query URL).")
+    remote_graph_store_url: str = Field(default="", description="Its Graph Store Protocol endpoint.")
+    remote_engine: Literal["generic", "oxigraph", "virtuoso"] = Field(
+        default="generic", description="Which engine it is, for its known quirks (docs/scaling.md)."
+    )
+    remote_auth: Literal["none", "basic", "digest", "bearer"] = Field(
+        default="none", description="How stigraph authenticates to the engine."
+    )
+    remote_user: str = Field(default="", description="User for basic or digest authentication.")
+    remote_password: SecretStr = Field(default=SecretStr(""), description="Password for basic or digest.")
+    remote_token: SecretStr = Field(default=SecretStr(""), description="Bearer token.")
+    remote_timeout: float = Field(default=120.0, gt=0, description="Seconds one request to the engine may take.")
+    remote_max_rows: int | None = Field(
+        default=None, ge=1, description="The engine's cap on result rows, if it has one (Virtuoso ResultSetMaxRows)."
+    )
+    remote_page_size: int = Field(default=10_000, ge=1, description="Rows per page when a large answer is paged.")
     keep_generations: int = Field(
         default=2, ge=1, description="Committed store generations kept on disk (current included)."
     )

@@ -34,13 +34,13 @@ from stigraph.catalog.openapi import add_to
 from stigraph.config import Settings
 from stigraph.errors import ConfigError, StoreLockedError
 from stigraph.paths.indexes import PathIndexes
-from stigraph.store.embedded import EmbeddedStore
+from stigraph.store.embedded import open_store
 from stigraph.store.pool import WorkerPool
 
 
 def _ensure_snapshots(settings: Settings) -> None:
     """A store written before per-scope snapshots existed gets them now (if no load is running)."""
-    with contextlib.suppress(StoreLockedError), EmbeddedStore(settings, write=True) as store:
+    with contextlib.suppress(StoreLockedError), open_store(settings, write=True) as store:
         store.ensure_snapshots()
 
 

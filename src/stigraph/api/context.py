@@ -18,7 +18,7 @@ from stigraph.api.ops import AccessLog, Metrics
 from stigraph.config import Settings
 from stigraph.errors import ParameterError, StigraphError
 from stigraph.namespaces import Minter
-from stigraph.store.generations import Generations
+from stigraph.store.generations import Generations, open_generations
 from stigraph.store.pool import WorkerPool
 
 
@@ -34,7 +34,7 @@ class ServiceContext:
     minter: Minter = field(init=False)
 
     def __post_init__(self) -> None:
-        self.gens = Generations(self.settings.store_path)
+        self.gens = open_generations(self.settings)
         self.auth = Authenticator(self.settings)
         self.limits = ClientLimits(self.settings)
         self.metrics = Metrics(self.pool, self.gens)

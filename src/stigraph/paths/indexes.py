@@ -17,8 +17,8 @@ from stigraph.errors import QueryError
 from stigraph.namespaces import Minter
 from stigraph.paths.index import GraphIndex, build_index
 from stigraph.scopes import SCOPES
-from stigraph.store.embedded import EmbeddedStore
-from stigraph.store.generations import Generations
+from stigraph.store.embedded import open_store
+from stigraph.store.generations import open_generations
 from stigraph.validation import Validator
 from stigraph.validation.validator import subclass_closure
 
@@ -31,7 +31,7 @@ class PathIndexes:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.minter = Minter(settings.base_iri)
-        self.gens = Generations(settings.store_path)
+        self.gens = open_generations(settings)
         validator = Validator.from_dirs(settings.shapes_dir, settings.ontology_dir)
         self.classes = subclass_closure(validator.class_axioms)
         self._indexes: dict[str, GraphIndex] = {}
@@ -54,7 +54,7 @@ class PathIndexes:
 
     def _build(self, scope: str) -> None:
         try:
-            with EmbeddedStore(self.settings) as store:
+            with open_store(self.settings) as store:
                 index = build_index(store, self.minter, scope, self.classes)  # type: ignore[arg-type]
             # An index is millions of long-lived objects: left to the cyclic collector, each full
             # collection walks all of them and stalls the requests running then (searches had

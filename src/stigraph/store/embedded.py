@@ -393,8 +393,8 @@ class EmbeddedStore:
         self.close()
 
 
-def open_store(settings: Settings, *, write: bool = False) -> EmbeddedStore:
-    """Open the configured backend (only the embedded one exists so far).
+def open_store(settings: Settings, *, write: bool = False) -> Any:
+    """Open the configured backend: the embedded store, or the remote engine (``backend``).
 
     A writer also gets the derivers the settings ask for, so that every way of writing (a load,
     an update, the Graph Store Protocol, a restore) publishes its generation with them."""
@@ -403,4 +403,8 @@ def open_store(settings: Settings, *, write: bool = False) -> EmbeddedStore:
         from stigraph.catalog.tables import answer_tables  # the catalogue builds on the store, not back
 
         derivers.append(answer_tables(settings.queries_dir))
+    if settings.backend == "remote":
+        from stigraph.store.remote_store import RemoteStore
+
+        return RemoteStore(settings, write=write, derivers=derivers)  # type: ignore[arg-type]
     return EmbeddedStore(settings, write=write, derivers=derivers)

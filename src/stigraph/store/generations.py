@@ -26,8 +26,12 @@ import re
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from stigraph.errors import ErrorContext, StoreError, StoreLockedError
+
+if TYPE_CHECKING:
+    from stigraph.config import Settings
 
 _GEN = re.compile(r"^g(\d{6})$")
 _SNAPSHOT = re.compile(r"^g(\d{6})\.(\w+)$")
@@ -162,3 +166,13 @@ class Generations:
                 f.unlink()
                 bulk.append(f"{self.path(n).name}/{f.name}")
         return JanitorReport(removed_generations=removed, removed_bulk_files=bulk)
+
+
+def open_generations(settings: Settings) -> Generations:
+    """The generations of the configured backend: the store directory's own, or (remote) the
+    engine's number with the state directory for what is derived."""
+    if settings.backend == "remote":
+        from stigraph.store.remote_store import RemoteGenerations
+
+        return RemoteGenerations(settings)
+    return Generations(settings.store_path)

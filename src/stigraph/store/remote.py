@@ -46,6 +46,10 @@ RETRYABLE = (httpx.ConnectError, httpx.ReadError, httpx.RemoteProtocolError, htt
 class RemoteError(StoreError):
     code = "remote_engine"
 
+    def __init__(self, message: str, *, context: ErrorContext | None = None, status: int | None = None) -> None:
+        super().__init__(message, context=context)
+        self.status = status  # the engine's HTTP status, when it answered
+
 
 @dataclass(frozen=True)
 class Solutions:
@@ -150,6 +154,7 @@ class RemoteEndpoint:
                 f"{what} failed at {response.request.url.copy_with(query=None)}: HTTP {response.status_code}: "
                 f"{response.text[:500].strip()}",
                 context=ErrorContext(source=str(response.request.url.copy_with(query=None))),
+                status=response.status_code,
             )
         return response
 
@@ -200,8 +205,31 @@ class RemoteEndpoint:
             )
         return Solutions([v.value for v in result.variables], list(result)), self._cap(response)
 
-    def ask(self, sparql: str, *, default_graphs: Sequence[NamedNode] = ()) -> bool:
-        response = self._query(sparql, "application/sparql-results+json", default_graphs, ())
+    def select_raw(
+        self, sparql: str, *, default_graphs: Sequence[NamedNode] = (), named_graphs: Sequence[NamedNode] = ()
+    ) -> QuerySolutions:
+        """pyoxigraph's own solutions object (it serializes itself, as the embedded store's
+        answers do); an answer cut at the engine's cap raises :class:`RemoteTruncated`."""
+        response = self._query(sparql, "application/sparql-results+json", default_graphs, named_graphs)
+        cap = self._cap(response)
+        if cap is not None:
+            counted = parse_query_results(response.content, format=QueryResultsFormat.JSON)
+            if isinstance(counted, QuerySolutions) and sum(1 for _ in counted) >= cap:
+                raise RemoteTruncated(
+                    f"the engine cut the answer at its limit of {cap} rows (it still said 200)",
+                    context=ErrorContext(source=self.config.query_url, expected=f"fewer than {cap} rows"),
+                )
+        result = parse_query_results(response.content, format=QueryResultsFormat.JSON)
+        if not isinstance(result, QuerySolutions):
+            raise RemoteError(
+                "the engine answered a boolean to a SELECT", context=ErrorContext(source=self.config.query_url)
+            )
+        return result
+
+    def ask(
+        self, sparql: str, *, default_graphs: Sequence[NamedNode] = (), named_graphs: Sequence[NamedNode] = ()
+    ) -> bool:
+        response = self._query(sparql, "application/sparql-results+json", default_graphs, named_graphs)
         result = parse_query_results(response.content, format=QueryResultsFormat.JSON)
         if isinstance(result, QuerySolutions):
             # Virtuoso: a table of __ASK_RETVAL instead of a boolean (one row of 1 when true)
@@ -213,8 +241,10 @@ class RemoteEndpoint:
             )
         return bool(result)
 
-    def construct(self, sparql: str, *, default_graphs: Sequence[NamedNode] = ()) -> list[Any]:
-        response = self._query(sparql, "application/n-triples", default_graphs, ())
+    def construct(
+        self, sparql: str, *, default_graphs: Sequence[NamedNode] = (), named_graphs: Sequence[NamedNode] = ()
+    ) -> list[Any]:
+        response = self._query(sparql, "application/n-triples", default_graphs, named_graphs)
         return list(parse(response.content, format=RdfFormat.N_TRIPLES))
 
     def select_pages(
@@ -257,6 +287,14 @@ class RemoteEndpoint:
             "PUT", url, params=params, content=ntriples, headers={"Content-Type": "application/n-triples"}
         )
         self._check(response, "graph replacement")
+
+    def add_to_graph(self, graph: NamedNode, ntriples: bytes) -> None:
+        """``ntriples`` added to the graph (Graph Store Protocol POST)."""
+        url, params = self._graph_url(graph)
+        response = self._send(
+            "POST", url, params=params, content=ntriples, headers={"Content-Type": "application/n-triples"}
+        )
+        self._check(response, "graph addition")
 
     def drop_graph(self, graph: NamedNode) -> None:
         url, params = self._graph_url(graph)

@@ -46,11 +46,11 @@ from stigraph.catalog.tables import ColumnFilter, open_table
 from stigraph.config import Settings
 from stigraph.errors import StigraphError, StoreLockedError
 from stigraph.formats import GRAPH_FORMATS, RESULT_FORMATS
-from stigraph.namespaces import PREFIXES
+from stigraph.namespaces import PREFIXES, Minter
 from stigraph.results import Page, cut_page, render, term_from_json
 from stigraph.store import wire
-from stigraph.store.embedded import EmbeddedStore
-from stigraph.store.generations import Generations
+from stigraph.store.embedded import open_store
+from stigraph.store.generations import open_generations
 
 _CLONE_NEWNET = 0x40000000
 
@@ -169,7 +169,9 @@ class Worker:
     def __init__(self, sock: socket.socket, settings: Settings) -> None:
         self.sock = sock
         self.settings = settings
-        self.gens = Generations(settings.store_path)
+        self.gens = open_generations(settings)
+        self.remote = settings.backend == "remote"
+        self.minter = Minter(settings.base_iri)
         self.generation = -1
         self.stores: dict[str, Store] = {}
 
@@ -181,6 +183,11 @@ class Worker:
             gc.collect()
             self.generation = current
         store = self.stores.get(scope)
+        if store is None and self.remote:
+            from stigraph.store.remote_store import RemoteGenerations, scope_view
+
+            assert isinstance(self.gens, RemoteGenerations)
+            store = self.stores[scope] = scope_view(self.gens.endpoint, self.minter, scope)  # type: ignore[assignment]
         if store is None:
             if current == 0:
                 store = Store()
@@ -392,7 +399,7 @@ class Worker:
         until = time.monotonic() + float(job.get("lock_wait", 5.0))
         while True:
             try:
-                store = EmbeddedStore(self.settings, write=True)
+                store = open_store(self.settings, write=True)
                 break
             except StoreLockedError:
                 if time.monotonic() > until:
@@ -424,7 +431,9 @@ def worker_main(sock: socket.socket, settings_json: str) -> None:
         limit = settings.worker_memory_mb * 1024 * 1024
         with contextlib.suppress(ValueError, OSError):
             resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
-    isolated = isolate_network()
+    # the embedded engine needs no network (and must not reach any: SERVICE, LOAD); a remote
+    # backend's worker talks to its engine
+    isolated = isolate_network() if settings.backend == "embedded" else False
     hello = {"kind": "ready", "pid": os.getpid(), "network_isolated": isolated, "allocator": allocator_in_use()}
     sock.sendall(wire.encode_json(wire.HEAD, hello))
     Worker(sock, settings).run()
