@@ -21,7 +21,7 @@ from pathlib import Path
 
 import httpx
 
-from stigraph.store.remote import RemoteConfig
+from stigraph.store.remote import RemoteConfig, RemoteEndpoint
 from tests.live import free_port
 
 OXIGRAPH = Path(sys.executable).parent / "oxigraph"
@@ -231,3 +231,17 @@ def remote_env(running: Engine) -> dict[str, str]:
 def remote_settings(running: Engine) -> dict[str, object]:
     """The same, as keyword arguments of :class:`stigraph.config.Settings`."""
     return {k.removeprefix("STIGRAPH_").lower(): v for k, v in remote_env(running).items()}
+
+
+def endpoint(env: dict[str, str]) -> RemoteEndpoint:
+    """A client of the engine that ``env`` (from :func:`remote_env`) points at."""
+    return RemoteEndpoint(
+        RemoteConfig(
+            query_url=env["STIGRAPH_REMOTE_QUERY_URL"],
+            update_url=env["STIGRAPH_REMOTE_UPDATE_URL"],
+            graph_store_url=env["STIGRAPH_REMOTE_GRAPH_STORE_URL"],
+            auth=env["STIGRAPH_REMOTE_AUTH"],  # type: ignore[arg-type]
+            user=env["STIGRAPH_REMOTE_USER"],
+            password=env["STIGRAPH_REMOTE_PASSWORD"],
+        )
+    )

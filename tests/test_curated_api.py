@@ -92,8 +92,8 @@ def _stable(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
 GOLDEN_NAMES = [q.name for q in CATALOG]
 
 
-@pytest.mark.parametrize("name", GOLDEN_NAMES)
-def test_every_curated_query_gives_its_golden_answer(api: Any, name: str) -> None:
+def golden_answer(api: Any, name: str) -> list[dict[str, Any]]:
+    """What a golden file holds for ``name``, as the service at ``api`` answers it now."""
     q = CATALOG.get(name)
     token = TOKEN_FOR[q.scope]
     got = []
@@ -115,13 +115,22 @@ def test_every_curated_query_gives_its_golden_answer(api: Any, name: str) -> Non
                     "sha256": digest,
                 }
             )
+    return got
+
+
+def golden_file(name: str) -> list[dict[str, Any]]:
+    return json.loads((GOLDEN / f"{name}.json").read_text(encoding="utf-8"))["cases"]
+
+
+@pytest.mark.parametrize("name", GOLDEN_NAMES)
+def test_every_curated_query_gives_its_golden_answer(api: Any, name: str) -> None:
+    got = golden_answer(api, name)
     path = GOLDEN / f"{name}.json"
     if REGEN:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(json.dumps({"query": name, "cases": got}, ensure_ascii=False, indent=1) + "\n")
         pytest.fail(f"golden answer of {name} rewritten: review it, then run without STIGRAPH_REGEN_GOLDEN")
-    expected = json.loads(path.read_text(encoding="utf-8"))["cases"]
-    assert got == expected
+    assert got == golden_file(name)
     assert any(c.get("total", len(c.get("triples", []))) > 0 for c in got), "a golden answer with no rows tests little"
 
 

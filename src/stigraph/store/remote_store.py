@@ -53,7 +53,7 @@ from stigraph.config import Settings
 from stigraph.errors import ErrorContext, QueryError, StoreError
 from stigraph.namespaces import Minter
 from stigraph.scopes import graph_visible
-from stigraph.sparql.lexer import check
+from stigraph.sparql.lexer import check, tokens
 from stigraph.store.base import StoreStats
 from stigraph.store.dialect import NO_GRAPH
 from stigraph.store.generations import Generations
@@ -94,14 +94,51 @@ def _form(sparql: str) -> str:
 
 
 def with_values(sparql: str, substitutions: dict[Any, Any] | None) -> str:
-    """The query with its substitutions as a trailing ``VALUES`` clause (joined before the
-    solution modifiers, SPARQL 1.1 §18.2.4.3): variables and terms written by pyoxigraph."""
+    """The query with its substitutions as a ``VALUES`` block opening its outermost group
+    pattern: variables and terms written by pyoxigraph, never request text.
+
+    At the head of the group, the values are joined before the group's ``BIND``, ``OPTIONAL``
+    and ``FILTER`` are applied, which is what binding them beforehand (pyoxigraph's
+    ``substitutions``) means there; a trailing ``VALUES`` would be joined only at the end, after
+    a ``BIND (COALESCE(?x, ...))`` had already seen ``?x`` unbound."""
     if not substitutions:
         return sparql
     names = list(substitutions)
     head = " ".join(str(v) if str(v).startswith("?") else f"?{v}" for v in names)
     row = " ".join(str(substitutions[v]) for v in names)
-    return f"{sparql}\nVALUES ({head}) {{ ({row}) }}"
+    at = _outer_group(sparql)
+    return f"{sparql[: at + 1]} VALUES ({head}) {{ ({row}) }} {sparql[at + 1 :]}"
+
+
+def _outer_group(sparql: str) -> int:
+    """Offset of the ``{`` that opens the query's WHERE clause."""
+    depth = 0
+    seen_form = seen_where = False
+    for t in tokens(sparql):
+        if t.kind == "word" and depth == 0:
+            word = t.text.upper()
+            if word in ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE"):
+                seen_form = True
+            elif word == "WHERE":
+                seen_where = True
+        elif t.kind == "punct":
+            if t.text == "{":
+                if depth == 0 and seen_form and (seen_where or not _has_outer_where(sparql)):
+                    return t.start
+                depth += 1
+            elif t.text == "}":
+                depth -= 1
+    raise QueryError("the query has no group pattern to bind its parameters in", context=ErrorContext())
+
+
+def _has_outer_where(sparql: str) -> bool:
+    depth = 0
+    for t in tokens(sparql):
+        if t.kind == "punct":
+            depth += {"{": 1, "}": -1}.get(t.text, 0)
+        elif t.kind == "word" and depth == 0 and t.text.upper() == "WHERE":
+            return True
+    return False
 
 
 class RemoteTriples:
@@ -163,7 +200,7 @@ class RemoteScopeView:
             if form in ("CONSTRUCT", "DESCRIBE"):
                 return RemoteTriples(self.endpoint.construct(text, default_graphs=default, named_graphs=named))
             if form == "ASK":
-                return _Boolean(self.endpoint.ask(text, default_graphs=default, named_graphs=named))
+                return _boolean(self.endpoint.ask(text, default_graphs=default, named_graphs=named))
             return self.endpoint.select_raw(text, default_graphs=default, named_graphs=named)
         except RemoteError as exc:
             if exc.status == 400:
@@ -214,24 +251,13 @@ class RemoteScopeView:
         return int(next(iter(rows))["n"].value)
 
 
-class _Boolean:
-    """An ASK's answer with the interface of pyoxigraph's ``QueryBoolean``."""
-
-    def __init__(self, value: bool) -> None:
-        self.value = value
-
-    def __bool__(self) -> bool:
-        return self.value
-
-    def serialize(
-        self,
-        output: IO[bytes] | None = None,
-        format: QueryResultsFormat = QueryResultsFormat.JSON,
-    ) -> bytes | None:
-        data = b'{"head":{},"boolean":' + (b"true" if self.value else b"false") + b"}"
-        answer = parse_query_results(data, format=QueryResultsFormat.JSON)
-        assert isinstance(answer, QueryBoolean)
-        return answer.serialize(output, format=format)
+def _boolean(value: bool) -> QueryBoolean:
+    """pyoxigraph's own boolean answer (the worker tells answers apart by their type)."""
+    answer = parse_query_results(
+        b'{"head":{},"boolean":' + (b"true" if value else b"false") + b"}", format=QueryResultsFormat.JSON
+    )
+    assert isinstance(answer, QueryBoolean)
+    return answer
 
 
 class RemoteWriter:
