@@ -158,6 +158,7 @@ def _outer_where_brace(text: str) -> int:
 
 
 TIMED_OUT = 0  # the status recorded when the client gave up
+SERVER_DIED = -1  # the status recorded when the server closed the connection (e.g. killed for memory)
 
 
 def timed(client: httpx.Client, url: str, params: Any, headers: dict[str, str]) -> tuple[float, int, str, str]:
@@ -166,6 +167,8 @@ def timed(client: httpx.Client, url: str, params: Any, headers: dict[str, str]) 
         r = client.get(url, params=params, headers=headers)
     except httpx.TimeoutException:
         return time.perf_counter() - t0, TIMED_OUT, "", ""
+    except httpx.TransportError:
+        return time.perf_counter() - t0, SERVER_DIED, "", ""
     return (
         time.perf_counter() - t0,
         r.status_code,
@@ -287,7 +290,7 @@ def main() -> None:
                                 else "application/sparql-results+json"
                             }
                             row["oxigraph"] = measure(ox_client, url, None, ox_accept, args.repeat)
-                            if row["oxigraph"]["status"] == TIMED_OUT:
+                            if row["oxigraph"]["status"] in (TIMED_OUT, SERVER_DIED):
                                 # Oxigraph has no deadline: the query would go on using a core
                                 stop(servers[2])
                                 servers[2] = start_oxigraph(oxdir, work / "oxigraph.log", ports["oxigraph"])
@@ -323,6 +326,8 @@ def _cell(m: dict[str, Any] | None, key: str) -> str:
         return "n/a"
     if m["status"] == TIMED_OUT:
         return f"timeout ({_fmt(m['first_s'])})"
+    if m["status"] == SERVER_DIED:
+        return f"server died ({_fmt(m['first_s'])})"
     if m["status"] != 200:
         return f"HTTP {m['status']} ({_fmt(m['first_s'])})"
     return _fmt(m[key])

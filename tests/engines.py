@@ -129,6 +129,7 @@ NumberOfBuffers    = {buffers}
 MaxDirtyBuffers    = {dirty}
 DirsAllowed        = ., {dir}
 MaxQueryMem        = 1G
+MaxSortedTopRows   = {max_rows}
 
 [HTTPServer]
 ServerPort           = 127.0.0.1:{http_port}
@@ -204,10 +205,14 @@ def virtuoso_server(directory: Path, *, max_rows: int = 1000, buffers: int = 10_
 
 
 @contextmanager
-def engine(name: str, directory: Path) -> Iterator[Engine]:
-    starters = {"oxigraph": oxigraph_server, "virtuoso": virtuoso_server}
-    with starters[name](directory) as running:
-        yield running
+def engine(name: str, directory: Path, *, max_rows: int = 1000) -> Iterator[Engine]:
+    """``oxigraph`` or ``virtuoso``; ``max_rows`` is Virtuoso's result cap (Oxigraph has none)."""
+    if name == "virtuoso":
+        with virtuoso_server(directory, max_rows=max_rows) as running:
+            yield running
+    else:
+        with oxigraph_server(directory) as running:
+            yield running
 
 
 def remote_env(running: Engine) -> dict[str, str]:

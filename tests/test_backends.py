@@ -32,7 +32,18 @@ from tests.test_curated_api import CATALOG, FIXTURE, GOLDEN_NAMES, golden_answer
 BACKENDS = ["embedded", "oxigraph", "virtuoso"]
 
 # Curated queries whose answers on Virtuoso 7.2.5 differ from the goldens, and why.
-VIRTUOSO_DIFFERS: dict[str, str] = {}
+VIRTUOSO_DIFFERS: dict[str, str] = {
+    "board-members": "GROUP_CONCAT over the values of OPTIONAL parts gives an empty string for some "
+    "members whose fields and affiliations SPARQL (and Oxigraph) list",
+    "coauthorship-abroad-japan": "MIN over language-tagged names does not pick the first by their text "
+    "(a person at two institutions gets the other one)",
+    "international-coauthorship-share": "Virtuoso's SQL compiler fails on the query "
+    "(SQ156 Internal Optimized compiler error: Bad dfe in sqlo_place_exp)",
+    "missions-and-jurisdictions": "BIND (EXISTS { ... }) is true for a mission with no S&T fellow",
+    "pis-without-orcid": "a PI without an ORCID iD is missing from the answer",
+    "programmes-connecting-place": "with a place given, the rows of the UNION branch that does not mention "
+    "the place (worldwide programmes) are lost in the join with the given value",
+}
 
 
 @dataclass
@@ -50,7 +61,8 @@ def _build(backend: str, root: Path, stack: ExitStack) -> Served:
     env: dict[str, str] = {}
     extra: dict[str, Any] = {}
     if backend != "embedded":
-        running = stack.enter_context(engines.engine(backend, root / "engine"))
+        # a result cap above what the suite reads (the cap itself is tested in test_remote_store)
+        running = stack.enter_context(engines.engine(backend, root / "engine", max_rows=1_000_000))
         env = engines.remote_env(running)
         extra = engines.remote_settings(running)
     state = root / "store"
@@ -149,6 +161,13 @@ def _count(served: Served, text: str, token: str | None = None) -> int:
     return int(answer["results"]["bindings"][0]["n"]["value"])  # type: ignore[index,call-overload]
 
 
+def _rows(served: Served, text: str, token: str | None = None) -> int:
+    headers = {"Accept": "application/sparql-results+json", **({"Authorization": f"Bearer {token}"} if token else {})}
+    r = httpx.get(served.server.sparql, params={"query": text}, headers=headers, timeout=60)
+    assert r.status_code == 200, r.text
+    return len(r.json()["results"]["bindings"])
+
+
 def test_scopes_see_what_they_may_and_nothing_more(served: Served) -> None:
     public, partner, everyone = (_count(served, RESTRICTED_PEOPLE, t) for t in (None, PARTNER, ADMIN))
     assert 0 < public < partner < everyone
@@ -157,11 +176,12 @@ def test_scopes_see_what_they_may_and_nothing_more(served: Served) -> None:
     restricted = [g for g in json.loads(hidden.stdout)["graphs"] if g.endswith("/restricted")]
     assert restricted
     for text in (
-        f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{restricted[0]}> {{ ?s ?p ?o }} }}",
-        f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH ?g {{ ?s ?p ?o }} FILTER (?g = <{restricted[0]}>) }}",
+        f"SELECT ?s ?p ?o WHERE {{ GRAPH <{restricted[0]}> {{ ?s ?p ?o }} }}",
+        f"SELECT ?s ?p ?o WHERE {{ GRAPH ?g {{ ?s ?p ?o }} FILTER (?g = <{restricted[0]}>) }}",
+        f"SELECT ?s ?p ?o WHERE {{ GRAPH ?g {{ ?s ?p ?o }} FILTER (STR(?g) = {json.dumps(restricted[0])}) }}",
     ):
-        assert _count(served, text) == 0
-        assert _count(served, text, ADMIN) > 0
+        assert _rows(served, text) == 0
+        assert _rows(served, text, ADMIN) > 0
     # naming a dataset: the embedded snapshots have no hidden graph to reach; a remote engine
     # would merge it with the scope's (Virtuoso does), so the text is refused there
     r = httpx.get(
@@ -204,9 +224,10 @@ def test_every_curated_query_gives_its_golden_answer_on_every_backend(served: Se
             differing[name] = got
     assert len(GOLDEN_NAMES) == len(CATALOG) >= 30
     expected = set(VIRTUOSO_DIFFERS) if served.backend == "virtuoso" else set()
-    assert set(differing) == expected, {
-        n: _first_difference(a, golden_file(n)) for n, a in differing.items() if n not in expected
-    }
+    assert set(differing) == expected, (
+        f"differ: {sorted(differing)}; expected to differ: {sorted(expected)}; first differences: "
+        + str({n: _first_difference(a, golden_file(n)) for n, a in differing.items() if n not in expected})
+    )
 
 
 def _unordered(cases: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -215,7 +236,12 @@ def _unordered(cases: list[dict[str, Any]]) -> list[dict[str, Any]]:
     loaded another way (staged graphs added to the data) lists them in another order."""
 
     def cell(v: Any) -> Any:
-        return "; ".join(sorted(v.split("; "))) if isinstance(v, str) and "; " in v else v
+        if not isinstance(v, str):
+            return v
+        for separator in ("; ", "\n", ", "):  # the separators the curated queries concatenate with
+            if separator in v:
+                return separator.join(sorted(v.split(separator)))
+        return v
 
     def rows(rs: list[dict[str, Any]]) -> list[str]:
         return sorted(json.dumps({k: cell(v) for k, v in r.items()}, sort_keys=True) for r in rs)
@@ -224,13 +250,12 @@ def _unordered(cases: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def _first_difference(got: list[dict[str, Any]], want: list[dict[str, Any]]) -> str:
-    for g, w in zip(got, want, strict=False):
-        for key in sorted(set(g) | set(w)):
-            if g.get(key) != w.get(key):
-                if isinstance(g.get(key), list) and isinstance(w.get(key), list):
-                    pairs = [(a, b) for a, b in zip(g[key], w[key], strict=False) if a != b]
-                    return f"{key}: got {str(pairs[:1])[:600]}"
-                return f"{key}: got {str(g.get(key))[:300]} want {str(w.get(key))[:300]}"
+    """The first row (of the compared form) that differs, for the failure message."""
+    for g, w in zip(_unordered(got), _unordered(want), strict=False):
+        if g != w:
+            extra = [r for r in g.get("rows", []) if r not in w.get("rows", [])]
+            missing = [r for r in w.get("rows", []) if r not in g.get("rows", [])]
+            return f"params {g.get('params')}: got {extra[:1] or g} but not {missing[:1]}"[:1200]
     return f"{len(got)} cases, {len(want)} expected"
 
 

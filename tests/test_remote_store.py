@@ -274,3 +274,17 @@ def test_virtuoso_cuts_answers_at_its_row_cap_and_the_client_notices(virtuoso: E
     rows = list(big_pages.select_pages(everything, default_graphs=[G1]))
     assert [r["o"].value for r in rows] == sorted(f"a {i}" for i in range(cap + 500))
     assert big_pages.requests == 1 + 2  # the cut page, then pages of 999 and 501
+
+
+@ONLY_VIRTUOSO
+def test_virtuoso_counts_a_graph_outside_the_dataset_wrongly_but_shows_none_of_it(
+    virtuoso: Engine, engine: RemoteEndpoint
+) -> None:
+    engine.replace_graph(G1, _nt("a", 1))
+    engine.replace_graph(G2, _nt("secret", 3))
+    outside = f"GRAPH <{G2.value}> {{ ?s ?p ?o }}"
+    rows = engine.select(f"SELECT ?o WHERE {{ {outside} }}", default_graphs=[G1], named_graphs=[G1])
+    assert list(rows) == []
+    (count,) = engine.select(f"SELECT (COUNT(*) AS ?n) WHERE {{ {outside} }}", default_graphs=[G1], named_graphs=[G1])
+    # SPARQL says 0; Virtuoso counts the dataset's own graph (1 triple), not the hidden one (3)
+    assert count["n"].value == "1"

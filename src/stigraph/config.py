@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Literal
 
@@ -109,6 +110,13 @@ class Settings(BaseSettings):
     answer_cache_mb: int = Field(
         default=64, ge=0, description="Memory for answers of curated queries, per store generation (0: no cache)."
     )
+
+    def to_json_with_secrets(self) -> str:
+        """The settings for a child process, secrets included (``model_dump_json`` masks them)."""
+        data = self.model_dump(mode="json")
+        for name in ("remote_password", "remote_token"):
+            data[name] = getattr(self, name).get_secret_value()
+        return json.dumps(data)
 
     @property
     def in_memory(self) -> bool:

@@ -89,6 +89,24 @@ class Page:
     total: int
 
 
+_TRUE = Literal("true", datatype=NamedNode(XSD + "boolean"))
+_FALSE = Literal("false", datatype=NamedNode(XSD + "boolean"))
+
+
+def as_booleans(page: Page, columns: list[str]) -> Page:
+    """The page with the numbers 0 and 1 of declared boolean columns made booleans: SPARQL
+    gives ``xsd:boolean`` for a comparison, Virtuoso gives ``xsd:integer``."""
+    at = [i for i, c in enumerate(page.columns) if c in columns]
+
+    def fix(term: Any) -> Any:
+        if isinstance(term, Literal) and term.datatype.value == XSD + "integer" and term.value in ("0", "1"):
+            return _TRUE if term.value == "1" else _FALSE
+        return term
+
+    rows = [[fix(t) if i in at else t for i, t in enumerate(row)] for row in page.rows] if at else page.rows
+    return Page(page.columns, rows, page.total)
+
+
 def cut_page(solutions: Iterable[Any], columns: list[str], offset: int, limit: int) -> Page:
     rows: list[list[Any]] = []
     total = 0

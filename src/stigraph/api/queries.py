@@ -126,6 +126,8 @@ class CuratedEndpoint:
             "offset": (page - 1) * size,
             "limit": size,
             "page_format": fmt.name,
+            # engines that compute comparisons as 0/1 (Virtuoso) answer these as booleans all the same
+            "booleans": [c for c, kind in query.columns.items() if kind == "boolean"],
         }
         filters = table_filters(query, given) if ex.principal.scope == query.scope else None
         if filters is not None:  # the generation's answer table holds this answer (if it was written)

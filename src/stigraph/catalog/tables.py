@@ -45,7 +45,7 @@ from stigraph.catalog.binding import Term, bind, parse_value
 from stigraph.catalog.catalog import Catalog
 from stigraph.catalog.model import CuratedQuery
 from stigraph.catalog.ordering import SplitOrder, sort_permutation, split_order
-from stigraph.errors import CatalogError, ErrorContext
+from stigraph.errors import CatalogError, ErrorContext, StigraphError
 from stigraph.results import Page
 from stigraph.sparql.lexer import check
 
@@ -297,17 +297,38 @@ def _sorted_here(
 
 
 def materialise(
-    catalog: Catalog, open_scope: Callable[[str], Store], answers: Path, only: set[str] | None = None
+    catalog: Catalog,
+    open_scope: Callable[[str], Store],
+    answers: Path,
+    only: set[str] | None = None,
+    *,
+    skip_failing: bool = False,
 ) -> list[TableInfo]:
-    """Write the table of every precomputed query into ``answers`` (one generation's directory)."""
+    """Write the table of every precomputed query into ``answers`` (one generation's directory).
+
+    ``skip_failing``: a query the engine cannot answer gets no table (it then runs live, and
+    fails there with the engine's words) instead of failing the write. Remote engines need it:
+    their data is committed before anything is derived, and an engine may refuse a query the
+    embedded one answers (docs/scaling.md). The queries skipped are listed in ``skipped.json``."""
     done = []
+    skipped: dict[str, str] = {}
     for query in catalog:
         if query.precompute and (only is None or query.name in only):
-            done.append(write_table(open_scope(query.scope), query, answers / query.scope / table_dir_name(query)))
+            target = answers / query.scope / table_dir_name(query)
+            try:
+                done.append(write_table(open_scope(query.scope), query, target))
+            except StigraphError as exc:
+                if not skip_failing:
+                    raise
+                shutil.rmtree(target, ignore_errors=True)
+                skipped[query.name] = str(exc)
+    if skipped:
+        answers.mkdir(parents=True, exist_ok=True)
+        (answers / "skipped.json").write_text(json.dumps(skipped, indent=1, ensure_ascii=False), encoding="utf-8")
     return done
 
 
-def answer_tables(queries_dir: Path) -> Callable[[Path, Callable[[str], Store]], None]:
+def answer_tables(queries_dir: Path, *, skip_failing: bool = False) -> Callable[[Path, Callable[[str], Store]], None]:
     """The store's deriver: the catalogue is read when a generation is published (a broken
     catalogue fails the write with its file and line, like ``stigraph queries check``)."""
 
@@ -316,7 +337,7 @@ def answer_tables(queries_dir: Path) -> Callable[[Path, Callable[[str], Store]],
 
         catalog = load_catalog(queries_dir)
         if any(q.precompute for q in catalog):
-            materialise(catalog, open_scope, answers)
+            materialise(catalog, open_scope, answers, skip_failing=skip_failing)
 
     return derive
 

@@ -11,6 +11,9 @@ tests/test_remote_store.py; docs/scaling.md lists them for operators.
   query. So a scoped query must not name a dataset, must not carry engine pragmas or built-in
   function IRIs, and always gets both parameters (an empty side is given as a graph that never
   exists).
+- **Counts outside the dataset.** ``SELECT (COUNT(*) AS ?n) WHERE { GRAPH <g> {...} }`` for a
+  graph ``g`` not in the dataset counts the dataset's own triples on Virtuoso (SPARQL says 0);
+  the rows themselves stay hidden, so nothing of ``g`` is revealed, but the number is wrong.
 - **ASK.** Virtuoso answers an ASK in JSON and XML as a one-row table of ``__ASK_RETVAL``
   (an ``xsd:integer`` 0 or 1), not as ``{"boolean": ...}``.
 - **Truncation.** Virtuoso cuts every answer at its ``ResultSetMaxRows`` and still answers 200;
@@ -20,6 +23,8 @@ tests/test_remote_store.py; docs/scaling.md lists them for operators.
 - **TSV.** Virtuoso writes IRIs as quoted strings in TSV: stigraph asks only for JSON or N-Triples.
 - **Direct POST.** Virtuoso never answers a POST with ``Content-Type: application/sparql-query``:
   stigraph sends queries form-encoded.
+- **Errors.** Virtuoso answers 500 to a query its compiler rejects (``SQ156 Internal Optimized
+  compiler error``) and to bad Graph Store input: those are not retried.
 - **Default graph.** Virtuoso has none of its own (a query without a dataset sees every graph,
   the server's system graphs included); ``INSERT DATA`` without ``GRAPH`` is refused (SP031) and
   the Graph Store's ``?default`` answers 500. stigraph writes only to named graphs.
@@ -80,3 +85,11 @@ def dataset(default_graphs: list[str], named_graphs: list[str]) -> dict[str, lis
         "default-graph-uri": default_graphs or [NO_GRAPH],
         "named-graph-uri": named_graphs or [NO_GRAPH],
     }
+
+
+def transient(engine: EngineKind, status: int, body: str) -> bool:
+    """Whether a 5xx answer may go away if asked again."""
+    if status < 500:
+        return False
+    # Virtuoso's SQL errors ("Virtuoso 37000 Error SQ156: ...") come as 500 and stay
+    return not (engine == "virtuoso" and body.startswith("Virtuoso ") and " Error " in body[:80])

@@ -402,7 +402,7 @@ def open_store(settings: Settings, *, write: bool = False) -> Any:
     if write and settings.precompute_answers and not settings.in_memory:
         from stigraph.catalog.tables import answer_tables  # the catalogue builds on the store, not back
 
-        derivers.append(answer_tables(settings.queries_dir))
+        derivers.append(answer_tables(settings.queries_dir, skip_failing=settings.backend == "remote"))
     if settings.backend == "remote":
         from stigraph.store.remote_store import RemoteStore
 

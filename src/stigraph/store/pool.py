@@ -97,7 +97,7 @@ class WorkerPool:
         self.size = size or settings.workers
         self._ctx = multiprocessing.get_context("forkserver")
         self._ctx.set_forkserver_preload(["stigraph.store.worker"])
-        self._settings_json = settings.model_dump_json()
+        self._settings_json = settings.to_json_with_secrets()
         self._allocator = allocator_library(settings.worker_allocator)  # a bad setting fails here, at start
         # Last in, first out: the worker that answered last answers next, so with light traffic
         # one process stays hot (its caches and the engine's) instead of each request waking

@@ -37,7 +37,7 @@ from pyoxigraph import (
 )
 
 from stigraph.errors import ErrorContext, StoreError
-from stigraph.store.dialect import ASK_COLUMN, MAX_ROWS_HEADER, EngineKind, dataset, guard_scoped
+from stigraph.store.dialect import ASK_COLUMN, MAX_ROWS_HEADER, EngineKind, dataset, guard_scoped, transient
 
 Auth = Literal["none", "basic", "digest", "bearer"]
 RETRYABLE = (httpx.ConnectError, httpx.ReadError, httpx.RemoteProtocolError, httpx.ConnectTimeout)
@@ -141,7 +141,9 @@ class RemoteEndpoint:
                     f"{url} did not answer within {self.config.timeout:g} s", context=ErrorContext(source=url)
                 ) from None
             else:
-                if response.status_code < 500 or attempt == self.config.retries:
+                if attempt == self.config.retries or not transient(
+                    self.config.engine, response.status_code, response.text
+                ):
                     return response
             time.sleep(delay)
             delay *= 2

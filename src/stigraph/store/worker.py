@@ -47,7 +47,7 @@ from stigraph.config import Settings
 from stigraph.errors import StigraphError, StoreLockedError
 from stigraph.formats import GRAPH_FORMATS, RESULT_FORMATS
 from stigraph.namespaces import PREFIXES, Minter
-from stigraph.results import Page, cut_page, render, term_from_json
+from stigraph.results import Page, as_booleans, cut_page, render, term_from_json
 from stigraph.store import wire
 from stigraph.store.embedded import open_store
 from stigraph.store.generations import open_generations
@@ -305,6 +305,8 @@ class Worker:
                 if not isinstance(result, QuerySolutions):
                     raise JobError(400, "query_error", "a paged query must be a SELECT")
                 page = cut_page(result, [v.value for v in result.variables], offset, limit)
+        if job.get("booleans"):
+            page = as_booleans(page, job["booleans"])
         out = _Sender(self.sock)
         meta = {
             "kind": "page",
