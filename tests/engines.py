@@ -129,7 +129,7 @@ NumberOfBuffers    = {buffers}
 MaxDirtyBuffers    = {dirty}
 DirsAllowed        = ., {dir}
 MaxQueryMem        = 1G
-MaxSortedTopRows   = {max_rows}
+MaxSortedTopRows   = {sorted_rows}
 
 [HTTPServer]
 ServerPort           = 127.0.0.1:{http_port}
@@ -174,6 +174,8 @@ def virtuoso_server(directory: Path, *, max_rows: int = 1000, buffers: int = 10_
             isql_port=isql_port,
             http_port=http_port,
             max_rows=max_rows,
+            # sorted pages reach OFFSET + LIMIT; beyond this Virtuoso refuses them (SR353)
+            sorted_rows=max(10_000, max_rows),
             buffers=buffers,
             dirty=buffers * 3 // 4,
         )

@@ -288,3 +288,12 @@ def test_virtuoso_counts_a_graph_outside_the_dataset_wrongly_but_shows_none_of_i
     (count,) = engine.select(f"SELECT (COUNT(*) AS ?n) WHERE {{ {outside} }}", default_graphs=[G1], named_graphs=[G1])
     # SPARQL says 0; Virtuoso counts the dataset's own graph (1 triple), not the hidden one (3)
     assert count["n"].value == "1"
+
+
+@ONLY_VIRTUOSO
+def test_virtuoso_answers_bad_input_with_500_and_it_is_not_retried(virtuoso: Engine, engine: RemoteEndpoint) -> None:
+    with pytest.raises(RemoteError) as bad:
+        engine.replace_graph(G1, b'<https://example.org/a> <https://example.org/p> "unterminated .\n')
+    assert bad.value.status == 500 and "unsupported type text/plain" in str(bad.value)
+    assert engine.requests == 1  # an error of the engine's own, not a passing one: asked once
+    assert engine.graph(G1) == []

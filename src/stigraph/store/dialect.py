@@ -24,7 +24,8 @@ tests/test_remote_store.py; docs/scaling.md lists them for operators.
 - **Direct POST.** Virtuoso never answers a POST with ``Content-Type: application/sparql-query``:
   stigraph sends queries form-encoded.
 - **Errors.** Virtuoso answers 500 to a query its compiler rejects (``SQ156 Internal Optimized
-  compiler error``) and to bad Graph Store input: those are not retried.
+  compiler error``) and to bad Graph Store input (which it reports as "unsupported type
+  text/plain" whatever the type sent): those are not retried.
 - **Default graph.** Virtuoso has none of its own (a query without a dataset sees every graph,
   the server's system graphs included); ``INSERT DATA`` without ``GRAPH`` is refused (SP031) and
   the Graph Store's ``?default`` answers 500. stigraph writes only to named graphs.
@@ -91,5 +92,8 @@ def transient(engine: EngineKind, status: int, body: str) -> bool:
     """Whether a 5xx answer may go away if asked again."""
     if status < 500:
         return False
-    # Virtuoso's SQL errors ("Virtuoso 37000 Error SQ156: ...") come as 500 and stay
-    return not (engine == "virtuoso" and body.startswith("Virtuoso ") and " Error " in body[:80])
+    if engine != "virtuoso":
+        return True
+    # Virtuoso's SQL errors come as 500 and stay: "Virtuoso 37000 Error SQ156: ..." from the
+    # SPARQL endpoint, an HTML page with "<h3>Error 22023</h3>" from the Graph Store
+    return not ((body.startswith("Virtuoso ") and " Error " in body[:80]) or "<h3>Error " in body)

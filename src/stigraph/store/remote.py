@@ -305,8 +305,10 @@ class RemoteEndpoint:
             self._check(response, "graph removal")
 
     def graph(self, graph: NamedNode) -> list[Any]:
+        """The graph's triples (none when the engine has no such graph)."""
         url, params = self._graph_url(graph)
-        response = self._check(
-            self._send("GET", url, params=params, headers={"Accept": "application/n-triples"}), "graph read"
-        )
+        response = self._send("GET", url, params=params, headers={"Accept": "application/n-triples"})
+        if response.status_code == 404:
+            return []
+        self._check(response, "graph read")
         return list(parse(response.content, format=RdfFormat.N_TRIPLES))
