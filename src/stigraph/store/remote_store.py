@@ -25,47 +25,30 @@ the protocols:
 
 from __future__ import annotations
 
-import contextlib
-import itertools
 import os
 import shutil
 import tempfile
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Any
 
 from pyoxigraph import (
-    DefaultGraph,
-    Literal,
     NamedNode,
     Quad,
-    QueryBoolean,
-    QueryResultsFormat,
     RdfFormat,
-    Triple,
-    parse,
-    parse_query_results,
     serialize,
 )
 
 from stigraph.config import Settings
-from stigraph.errors import ErrorContext, QueryError, StoreError
+from stigraph.errors import ErrorContext, StoreError
 from stigraph.namespaces import Minter
 from stigraph.scopes import graph_visible
-from stigraph.sparql.lexer import check, tokens
 from stigraph.store.base import StoreStats
-from stigraph.store.dialect import NO_GRAPH
 from stigraph.store.generations import Generations
-from stigraph.store.remote import RemoteConfig, RemoteEndpoint, RemoteError
-
-SYSTEM = NamedNode("urn:stigraph:system")
-GENERATION = NamedNode("urn:stigraph:generation")
-HOLDS = NamedNode("urn:stigraph:holds")  # SYSTEM HOLDS <graph>: a graph stigraph wrote
-STAGING = "urn:stigraph:staging:"
-XSD_INTEGER = NamedNode("http://www.w3.org/2001/XMLSchema#integer")
-CHUNK_TRIPLES = 50_000  # triples per Graph Store POST while staging
-_UNLIMITED = 1 << 40
+from stigraph.store.remote import RemoteConfig, RemoteEndpoint
+from stigraph.store.remote_view import RemoteScopeView
+from stigraph.store.remote_writer import GENERATION, HOLDS, STAGING, SYSTEM, RemoteWriter
 
 
 def remote_config(settings: Settings) -> RemoteConfig:
@@ -87,302 +70,6 @@ def remote_config(settings: Settings) -> RemoteConfig:
         max_rows=settings.remote_max_rows,
         page_size=settings.remote_page_size,
     )
-
-
-def _form(sparql: str) -> str:
-    return check(sparql, max_bytes=_UNLIMITED, max_depth=_UNLIMITED).form
-
-
-def with_values(sparql: str, substitutions: dict[Any, Any] | None) -> str:
-    """The query with its substitutions as a ``VALUES`` block opening its outermost group
-    pattern: variables and terms written by pyoxigraph, never request text.
-
-    At the head of the group, the values are joined before the group's ``BIND``, ``OPTIONAL``
-    and ``FILTER`` are applied, which is what binding them beforehand (pyoxigraph's
-    ``substitutions``) means there; a trailing ``VALUES`` would be joined only at the end, after
-    a ``BIND (COALESCE(?x, ...))`` had already seen ``?x`` unbound."""
-    if not substitutions:
-        return sparql
-    names = list(substitutions)
-    head = " ".join(str(v) if str(v).startswith("?") else f"?{v}" for v in names)
-    row = " ".join(str(substitutions[v]) for v in names)
-    at = _outer_group(sparql)
-    return f"{sparql[: at + 1]} VALUES ({head}) {{ ({row}) }} {sparql[at + 1 :]}"
-
-
-def _outer_group(sparql: str) -> int:
-    """Offset of the ``{`` that opens the query's WHERE clause."""
-    depth = 0
-    seen_form = seen_where = False
-    for t in tokens(sparql):
-        if t.kind == "word" and depth == 0:
-            word = t.text.upper()
-            if word in ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE"):
-                seen_form = True
-            elif word == "WHERE":
-                seen_where = True
-        elif t.kind == "punct":
-            if t.text == "{":
-                if depth == 0 and seen_form and (seen_where or not _has_outer_where(sparql)):
-                    return t.start
-                depth += 1
-            elif t.text == "}":
-                depth -= 1
-    raise QueryError("the query has no group pattern to bind its parameters in", context=ErrorContext())
-
-
-def _has_outer_where(sparql: str) -> bool:
-    depth = 0
-    for t in tokens(sparql):
-        if t.kind == "punct":
-            depth += {"{": 1, "}": -1}.get(t.text, 0)
-        elif t.kind == "word" and depth == 0 and t.text.upper() == "WHERE":
-            return True
-    return False
-
-
-class RemoteTriples:
-    """The triples of a CONSTRUCT or DESCRIBE, with the ``serialize`` of pyoxigraph's results."""
-
-    def __init__(self, triples: list[Triple]) -> None:
-        self._triples = triples
-
-    def __iter__(self) -> Iterator[Triple]:
-        return iter(self._triples)
-
-    def __len__(self) -> int:
-        return len(self._triples)
-
-    def serialize(self, output: IO[bytes] | None = None, format: RdfFormat = RdfFormat.N_TRIPLES) -> bytes | None:
-        return serialize(self._triples, output, format=format)
-
-
-class RemoteScopeView:
-    """What a query worker, a deriver or an export reads of one scope: the part of pyoxigraph's
-    ``Store`` they use, answered by the engine over the scope's graphs."""
-
-    def __init__(self, endpoint: RemoteEndpoint, graphs: Sequence[NamedNode]) -> None:
-        self.endpoint = endpoint
-        self.graphs = list(graphs)
-
-    def _dataset(
-        self,
-        default_graph: Sequence[NamedNode | DefaultGraph] | None,
-        named_graphs: Sequence[NamedNode] | None,
-        union: bool,
-    ) -> tuple[list[NamedNode], list[NamedNode]]:
-        allowed = set(self.graphs)
-        if union:
-            default = list(self.graphs)
-        elif default_graph is not None:
-            default = [g for g in default_graph if isinstance(g, NamedNode) and g in allowed]
-        else:
-            default = []  # the scope's default graph: empty, as in the embedded snapshots
-        named = [g for g in named_graphs if g in allowed] if named_graphs is not None else list(self.graphs)
-        return default or [NamedNode(NO_GRAPH)], named or [NamedNode(NO_GRAPH)]
-
-    def query(
-        self,
-        sparql: str,
-        *,
-        use_default_graph_as_union: bool = False,
-        default_graph: Sequence[NamedNode | DefaultGraph] | None = None,
-        named_graphs: Sequence[NamedNode] | None = None,
-        substitutions: dict[Any, Any] | None = None,
-        base_iri: str | None = None,
-    ) -> Any:
-        text = with_values(sparql, substitutions)
-        if base_iri:
-            text = f"BASE {NamedNode(base_iri)}\n{text}"
-        default, named = self._dataset(default_graph, named_graphs, use_default_graph_as_union)
-        form = _form(sparql)
-        try:
-            if form in ("CONSTRUCT", "DESCRIBE"):
-                return RemoteTriples(self.endpoint.construct(text, default_graphs=default, named_graphs=named))
-            if form == "ASK":
-                return _boolean(self.endpoint.ask(text, default_graphs=default, named_graphs=named))
-            return self.endpoint.select_raw(text, default_graphs=default, named_graphs=named)
-        except RemoteError as exc:
-            if exc.status == 400:
-                raise QueryError(str(exc), context=exc.context) from None
-            raise
-
-    def quads_for_pattern(self, subject: Any, predicate: Any, obj: Any, graph: Any = None) -> list[Quad]:
-        graphs = [graph] if isinstance(graph, NamedNode) else self.graphs
-        graphs = [g for g in graphs if g in set(self.graphs)]
-        if not graphs:
-            return []
-        if subject is None and predicate is None and obj is None:  # whole graphs: the Graph Store
-            return [Quad(t.subject, t.predicate, t.object, g) for g in graphs for t in self.endpoint.graph(g)]
-        terms = {"s": subject, "p": predicate, "o": obj}
-        pattern = " ".join(str(t) if t is not None else f"?{k}" for k, t in terms.items())
-        wanted = [k for k, t in terms.items() if t is None]
-        head = " ".join(f"?{k}" for k in wanted) or "*"
-        text = f"SELECT ?g {head} WHERE {{ GRAPH ?g {{ {pattern} }} }}"
-        rows = self.endpoint.select_pages(text + f" ORDER BY ?g {head if wanted else ''}", named_graphs=graphs)
-        out = []
-        for r in rows:
-            t = {k: terms[k] if terms[k] is not None else r[k] for k in terms}
-            out.append(Quad(t["s"], t["p"], t["o"], r["g"]))
-        return out
-
-    def named_graphs(self) -> list[NamedNode]:
-        return list(self.graphs)
-
-    def contains_named_graph(self, graph: Any) -> bool:
-        return graph in set(self.graphs)
-
-    def dump(self, output: IO[bytes], *, format: RdfFormat, from_graph: Any = None, **kwargs: Any) -> None:
-        if from_graph is None or isinstance(from_graph, DefaultGraph):
-            graphs = self.graphs if from_graph is None else []
-        else:
-            graphs = [from_graph] if from_graph in set(self.graphs) else []
-        if from_graph is not None:
-            triples = [t for g in graphs for t in self.endpoint.graph(g)]
-            serialize(triples, output, format=format, **kwargs)
-            return
-        quads = [Quad(t.subject, t.predicate, t.object, g) for g in graphs for t in self.endpoint.graph(g)]
-        serialize(quads, output, format=format, **kwargs)
-
-    def __len__(self) -> int:
-        if not self.graphs:
-            return 0
-        rows = self.endpoint.select("SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }", named_graphs=self.graphs)
-        return int(next(iter(rows))["n"].value)
-
-
-def _boolean(value: bool) -> QueryBoolean:
-    """pyoxigraph's own boolean answer (the worker tells answers apart by their type)."""
-    answer = parse_query_results(
-        b'{"head":{},"boolean":' + (b"true" if value else b"false") + b"}", format=QueryResultsFormat.JSON
-    )
-    assert isinstance(answer, QueryBoolean)
-    return answer
-
-
-class RemoteWriter:
-    """One write block on the engine: staged, then committed in one request (module docstring)."""
-
-    def __init__(self, store: RemoteStore, tag: str) -> None:
-        self._store = store
-        self._endpoint = store.endpoint
-        self._tag = tag
-        self._ops: list[str] = []
-        self._staging: list[NamedNode] = []
-        self._added: set[NamedNode] = set()
-        self._dropped: set[NamedNode] = set()
-        self._free_updates = False
-        self.loaded_bytes = 0
-
-    # -- staging -------------------------------------------------------------------------
-    def _stage(self, target: NamedNode, triples: Iterable[Triple]) -> None:
-        staging = NamedNode(f"{STAGING}{self._tag}:{len(self._staging)}")
-        self._staging.append(staging)
-        sent = False
-        for chunk in _chunks(triples, CHUNK_TRIPLES):
-            body = serialize(chunk, format=RdfFormat.N_TRIPLES)
-            assert body is not None
-            self._endpoint.add_to_graph(staging, body)
-            sent = True
-        if sent:
-            self._ops.append(f"ADD SILENT {staging} TO {target}")
-            self._added.add(target)
-            self._dropped.discard(target)
-
-    def _stage_quads(self, quads: Iterable[Quad], to_graph: NamedNode | DefaultGraph | None) -> None:
-        by_graph: dict[NamedNode, list[Triple]] = {}
-        for q in quads:
-            g = to_graph if to_graph is not None else q.graph_name
-            if not isinstance(g, NamedNode):
-                raise StoreError(
-                    "a remote engine is written by named graph only (Virtuoso has no default graph of its own)",
-                    context=ErrorContext(expected="quads in a named graph"),
-                )
-            by_graph.setdefault(g, []).append(Triple(q.subject, q.predicate, q.object))
-        for g, triples in by_graph.items():
-            self._stage(g, triples)
-
-    # -- the Writer interface -----------------------------------------------------------
-    def clear_graph(self, graph: NamedNode | DefaultGraph) -> None:
-        if not isinstance(graph, NamedNode):
-            raise StoreError("a remote engine has no default graph stigraph writes to", context=ErrorContext())
-        self._ops.append(f"DROP SILENT GRAPH {graph}")
-        self._dropped.add(graph)
-        self._added.discard(graph)
-
-    def bulk_load(
-        self,
-        data: bytes,
-        fmt: RdfFormat,
-        *,
-        to_graph: NamedNode | DefaultGraph | None = None,
-        base_iri: str | None = None,
-    ) -> None:
-        if data:
-            self._stage_quads(_as_quads(parse(data, format=fmt, base_iri=base_iri)), to_graph)
-            self.loaded_bytes += len(data)
-
-    def bulk_load_file(self, path: Path, fmt: RdfFormat, *, to_graph: NamedNode | DefaultGraph | None = None) -> None:
-        if path.stat().st_size:
-            with path.open("rb") as f:
-                self._stage_quads(_as_quads(parse(f, format=fmt)), to_graph)
-            self.loaded_bytes += path.stat().st_size
-
-    def extend(self, quads: Iterable[Quad]) -> None:
-        self._stage_quads(quads, None)
-
-    def update(self, sparql: str, *, base_iri: str | None = None) -> None:
-        self._ops.append(f"BASE {NamedNode(base_iri)}\n{sparql}" if base_iri else sparql)
-        self._free_updates = True
-
-    def remove(self, quads: Iterable[Quad]) -> None:
-        for chunk in _chunks(quads, 2_000):
-            body = " ".join(f"GRAPH {q.graph_name} {{ {q.subject} {q.predicate} {q.object} }}" for q in chunk)
-            self._ops.append(f"DELETE DATA {{ {body} }}")
-        self._free_updates = True
-
-    def compact(self) -> None:
-        """Nothing to ask: the engine compacts its own files."""
-
-    def graphs(self) -> list[NamedNode]:
-        return self._store.graphs()
-
-    def quads(
-        self, *, subject: NamedNode | None = None, obj: NamedNode | None = None, graph: NamedNode | None = None
-    ) -> list[Quad]:
-        """The committed quads of a pattern (what this block staged is not among them)."""
-        return self._store.view("all").quads_for_pattern(subject, None, obj, graph)
-
-    def query(self, sparql: str, *, union_default_graph: bool = False) -> Any:
-        """Reads the committed data with what this block staged in place of what it replaced
-        (its own updates, not yet run, are not seen)."""
-        kept = [g for g in self._store.graphs() if g not in self._dropped]
-        view = RemoteScopeView(self._endpoint, kept + self._staging)
-        return view.query(sparql, use_default_graph_as_union=union_default_graph)
-
-    # -- commit -----------------------------------------------------------------------
-    def commit(self, generation: int) -> None:
-        holds_before = set(self._store.graphs())
-        holds = (holds_before - self._dropped) | self._added
-        ops = list(self._ops)
-        ops.append(f"DELETE WHERE {{ GRAPH {SYSTEM} {{ {SYSTEM} {GENERATION} ?n }} }}")
-        number = Literal(str(generation), datatype=XSD_INTEGER)
-        ops.append(f"INSERT DATA {{ GRAPH {SYSTEM} {{ {SYSTEM} {GENERATION} {number} }} }}")
-        gone = holds_before - holds
-        if gone:
-            ops.append(f"DELETE DATA {{ GRAPH {SYSTEM} {{ {' . '.join(f'{SYSTEM} {HOLDS} {g}' for g in gone)} }} }}")
-        new = holds - holds_before
-        if new:
-            ops.append(f"INSERT DATA {{ GRAPH {SYSTEM} {{ {' . '.join(f'{SYSTEM} {HOLDS} {g}' for g in new)} }} }}")
-        ops.extend(f"DROP SILENT GRAPH {s}" for s in self._staging)
-        self._endpoint.update(" ;\n".join(ops))
-        if self._free_updates:
-            self._store.reconcile_graphs()
-
-    def abandon(self) -> None:
-        for s in self._staging:
-            with contextlib.suppress(RemoteError):
-                self._endpoint.drop_graph(s)
 
 
 def read_generation(endpoint: RemoteEndpoint) -> int:
@@ -416,17 +103,6 @@ class RemoteGenerations(Generations):
         directory)."""
         derived = self.derived_path(number)
         return derived if derived.exists() else self.root
-
-
-def _as_quads(items: Iterable[Any]) -> Iterator[Quad]:
-    for t in items:
-        yield t if isinstance(t, Quad) else Quad(t.subject, t.predicate, t.object, DefaultGraph())
-
-
-def _chunks(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
-    it = iter(items)
-    while chunk := list(itertools.islice(it, size)):
-        yield chunk
 
 
 Deriver = Callable[[Path, Callable[[str], Any]], None]
@@ -625,4 +301,4 @@ class RemoteStore:
         self.close()
 
 
-__all__ = ["RemoteScopeView", "RemoteStore", "RemoteWriter"]
+__all__ = ["RemoteGenerations", "RemoteScopeView", "RemoteStore", "RemoteWriter", "scope_view"]
