@@ -297,3 +297,22 @@ def test_virtuoso_answers_bad_input_with_500_and_it_is_not_retried(virtuoso: Eng
     assert bad.value.status == 500 and "unsupported type text/plain" in str(bad.value)
     assert engine.requests == 1  # an error of the engine's own, not a passing one: asked once
     assert engine.graph(G1) == []
+
+
+@ONLY_VIRTUOSO
+def test_virtuoso_cuts_graph_store_reads_silently_and_the_client_reads_in_pages(
+    virtuoso: Engine, engine: RemoteEndpoint
+) -> None:
+    cap = virtuoso.max_rows
+    assert cap == 1000
+    engine.replace_graph(G1, _nt("a", cap + 500))
+    with _raw(virtuoso) as raw:
+        cut = raw.get(
+            virtuoso.config.graph_store_url or "",
+            params={"graph": G1.value},
+            headers={"Accept": "application/n-triples"},
+        )
+    assert cut.status_code == 200 and "x-sparql-maxrows" not in cut.headers  # 200, no header...
+    assert len(cut.text.splitlines()) <= cap + 1  # ... and a third of the graph missing
+    triples = engine.graph(G1)
+    assert sorted(t.object.value for t in triples) == sorted(f"a {i}" for i in range(cap + 500))

@@ -17,7 +17,8 @@ tests/test_remote_store.py; docs/scaling.md lists them for operators.
 - **ASK.** Virtuoso answers an ASK in JSON and XML as a one-row table of ``__ASK_RETVAL``
   (an ``xsd:integer`` 0 or 1), not as ``{"boolean": ...}``.
 - **Truncation.** Virtuoso cuts every answer at its ``ResultSetMaxRows`` and still answers 200;
-  it says so only in an ``X-SPARQL-MaxRows`` header (and the row count equals the cap).
+  it says so only in an ``X-SPARQL-MaxRows`` header (and the row count equals the cap). A Graph
+  Store read is cut the same way with no header at all.
 - **JSON literals.** Virtuoso writes ``"type": "typed-literal"`` (the 2007 Note's form);
   pyoxigraph's parser reads it as a literal with its datatype, so nothing is needed.
 - **TSV.** Virtuoso writes IRIs as quoted strings in TSV: stigraph asks only for JSON or N-Triples.

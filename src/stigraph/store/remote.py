@@ -32,6 +32,7 @@ from pyoxigraph import (
     QuerySolution,
     QuerySolutions,
     RdfFormat,
+    Triple,
     parse,
     parse_query_results,
 )
@@ -311,4 +312,15 @@ class RemoteEndpoint:
         if response.status_code == 404:
             return []
         self._check(response, "graph read")
-        return list(parse(response.content, format=RdfFormat.N_TRIPLES))
+        triples = list(parse(response.content, format=RdfFormat.N_TRIPLES))
+        if self.config.engine == "virtuoso" or self.config.max_rows is not None:
+            # Virtuoso cuts a Graph Store read at its row cap without a word (no header): the
+            # graph's size says whether it did, and a cut graph is read again in pages
+            count = f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH {graph} {{ ?s ?p ?o }} }}"
+            (row,) = self.select(count, named_graphs=[graph])
+            if int(row["n"].value) > len(triples):
+                pages = self.select_pages(
+                    f"SELECT ?s ?p ?o WHERE {{ GRAPH {graph} {{ ?s ?p ?o }} }} ORDER BY ?s ?p ?o", named_graphs=[graph]
+                )
+                triples = [Triple(r["s"], r["p"], r["o"]) for r in pages]
+        return triples
