@@ -316,3 +316,22 @@ def test_virtuoso_cuts_graph_store_reads_silently_and_the_client_reads_in_pages(
     assert len(cut.text.splitlines()) <= cap + 1  # ... and a third of the graph missing
     triples = engine.graph(G1)
     assert sorted(t.object.value for t in triples) == sorted(f"a {i}" for i in range(cap + 500))
+
+
+@ONLY_VIRTUOSO
+def test_an_answer_over_the_cap_is_read_in_pages_when_the_query_allows(
+    virtuoso: Engine, engine: RemoteEndpoint
+) -> None:
+    """What the path index does on a remote engine: whole edge scans, larger than the cap."""
+    from stigraph.store.remote import RemoteTruncated
+    from stigraph.store.remote_view import RemoteScopeView
+
+    cap = virtuoso.max_rows
+    assert cap == 1000
+    engine.replace_graph(G1, _nt("a", cap + 500))
+    view = RemoteScopeView(engine, [G1])
+    answer = view.query("SELECT ?s ?o WHERE { ?s ?p ?o }", use_default_graph_as_union=True)
+    assert sorted(r["o"].value for r in answer) == sorted(f"a {i}" for i in range(cap + 500))
+    # an answer the query itself limits or groups cannot be paged from outside: it says so
+    with pytest.raises(RemoteTruncated):
+        view.query("SELECT ?s ?o WHERE { ?s ?p ?o } LIMIT 1200", use_default_graph_as_union=True)

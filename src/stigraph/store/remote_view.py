@@ -4,15 +4,18 @@ remote backend is described in :mod:`stigraph.store.remote_store`)."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator, Sequence
 from typing import IO, Any
 
 from pyoxigraph import (
     DefaultGraph,
+    Literal,
     NamedNode,
     Quad,
     QueryBoolean,
     QueryResultsFormat,
+    QuerySolutions,
     RdfFormat,
     Triple,
     parse_query_results,
@@ -22,7 +25,7 @@ from pyoxigraph import (
 from stigraph.errors import ErrorContext, QueryError
 from stigraph.sparql.lexer import check, tokens
 from stigraph.store.dialect import NO_GRAPH
-from stigraph.store.remote import RemoteEndpoint, RemoteError
+from stigraph.store.remote import RemoteEndpoint, RemoteError, RemoteTruncated
 
 _UNLIMITED = 1 << 40
 
@@ -139,11 +142,31 @@ class RemoteScopeView:
                 return RemoteTriples(self.endpoint.construct(text, default_graphs=default, named_graphs=named))
             if form == "ASK":
                 return _boolean(self.endpoint.ask(text, default_graphs=default, named_graphs=named))
-            return self.endpoint.select_raw(text, default_graphs=default, named_graphs=named)
+            try:
+                return self.endpoint.select_raw(text, default_graphs=default, named_graphs=named)
+            except RemoteTruncated:
+                paged = _pageable(text)
+                if paged is None:
+                    raise
+                return self._in_pages(paged, default, named)
         except RemoteError as exc:
             if exc.status == 400:
                 raise QueryError(str(exc), context=exc.context) from None
             raise
+
+    def _in_pages(self, text: str, default: list[NamedNode], named: list[NamedNode]) -> QuerySolutions:
+        """An answer larger than the engine's cap, read a page at a time and handed over as one
+        (the path index reads each edge type whole: at a million researchers, more rows than a
+        default Virtuoso sends in one answer)."""
+        variables: list[str] = []
+        bindings: list[dict[str, Any]] = []
+        for row in self.endpoint.select_pages(text, default_graphs=default, named_graphs=named):
+            variables = variables or list(row)
+            bindings.append({k: _json_term(v) for k, v in row.items() if v is not None})
+        document = {"head": {"vars": variables}, "results": {"bindings": bindings}}
+        answer = parse_query_results(json.dumps(document).encode(), format=QueryResultsFormat.JSON)
+        assert isinstance(answer, QuerySolutions)
+        return answer
 
     def quads_for_pattern(self, subject: Any, predicate: Any, obj: Any, graph: Any = None) -> list[Quad]:
         graphs = [graph] if isinstance(graph, NamedNode) else self.graphs
@@ -187,6 +210,49 @@ class RemoteScopeView:
             return 0
         rows = self.endpoint.select("SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }", named_graphs=self.graphs)
         return int(next(iter(rows))["n"].value)
+
+
+_MODIFIERS = frozenset({"ORDER", "LIMIT", "OFFSET", "GROUP", "HAVING", "VALUES"})
+
+
+def _pageable(text: str) -> str | None:
+    """The SELECT with an ``ORDER BY`` of its projected variables, when it has no solution
+    modifier of its own after its WHERE clause (else None: it cannot be paged from outside)."""
+    depth = 0
+    closed = False
+    projected: list[str] = []
+    in_select = False
+    for t in tokens(text):
+        if t.kind == "punct":
+            depth += {"{": 1, "}": -1}.get(t.text, 0)
+            closed = closed or (t.text == "}" and depth == 0)
+        elif depth == 0 and t.kind == "word":
+            word = t.text.upper()
+            if closed and word in _MODIFIERS:
+                return None
+            in_select = word == "SELECT" or (in_select and word not in ("WHERE",))
+            if word == "WHERE":
+                in_select = False
+        elif depth == 0 and t.kind == "var" and in_select:
+            projected.append(t.text)
+        elif depth == 0 and t.kind == "other" and t.text == "*" and in_select:
+            return None
+    if not projected:
+        return None
+    return f"{text}\nORDER BY {' '.join(projected)}"
+
+
+def _json_term(term: Any) -> dict[str, str]:
+    if isinstance(term, NamedNode):
+        return {"type": "uri", "value": term.value}
+    if isinstance(term, Literal):
+        out = {"type": "literal", "value": term.value}
+        if term.language:
+            out["xml:lang"] = term.language
+        elif term.datatype.value != "http://www.w3.org/2001/XMLSchema#string":
+            out["datatype"] = term.datatype.value
+        return out
+    return {"type": "bnode", "value": term.value}
 
 
 def _boolean(value: bool) -> QueryBoolean:
