@@ -404,3 +404,15 @@ def test_the_cli_lists_shows_and_runs_curated_queries(curated_store: Path) -> No
     assert bad.returncode == 2 and "not an absolute IRI" in bad.stderr and "Traceback" not in bad.stderr
     missing = run_cli("queries", "run", "no-such-query", store=curated_store)
     assert missing.returncode == 2 and "no curated query named" in missing.stderr
+
+
+def test_an_answer_streamed_in_several_frames_is_cached_too(api: Any) -> None:
+    """A page bigger than the first frames (64 KB) is streamed; it is kept for the cache all the
+    same (the slow live forms answer such pages)."""
+    params = [("size", "1000"), ("page", "1")]
+    first = _get(api, "recent-records", params, ADMIN)
+    again = _get(api, "recent-records", params, ADMIN)
+    assert first.status_code == again.status_code == 200
+    assert len(first.content) > 64 * 1024 and "content-length" not in first.headers  # streamed
+    assert (first.headers["x-cache"], again.headers["x-cache"]) == ("miss", "hit")
+    assert again.content == first.content

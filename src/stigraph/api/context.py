@@ -53,6 +53,7 @@ class ServiceContext:
         body: bytes | None = None,
         head_only: bool = False,
         capture: Callable[[dict[str, Any], bytes], None] | None = None,
+        capture_limit: int = 0,
     ) -> Outcome:
         """Run a job for the caller: its deadline, its client's limits, a write's lock wait."""
         assert ex.principal is not None
@@ -70,6 +71,7 @@ class ServiceContext:
                 body=body,
                 head_only=head_only,
                 capture=capture,
+                capture_limit=capture_limit,
             )
 
     def timeout_for(self, principal: Principal, requested: str | None) -> float:

@@ -56,9 +56,11 @@ async def run_job(
     body: bytes | None = None,
     head_only: bool = False,
     capture: Callable[[dict[str, Any], bytes], None] | None = None,
+    capture_limit: int = 0,
 ) -> Outcome:
-    """Lease a worker, run ``job`` and relay its answer; ``capture`` gets a small complete
-    answer (head and body) once it has been sent, for a cache."""
+    """Lease a worker, run ``job`` and relay its answer; ``capture`` gets the complete answer
+    (head and body) once it has been sent, for a cache, when it is at most ``capture_limit``
+    bytes or fitted in the first frames."""
     outcome = Outcome()
     worker: WorkerHandle | None = None
     done = False
@@ -127,15 +129,24 @@ async def run_job(
                     await send({"type": "http.response.start", "status": status, "headers": headers})
                     started = True
                     await send({"type": "http.response.body", "body": b"".join(first), "more_body": True})
+                    # a streamed answer is kept for the cache too, up to capture_limit bytes (a
+                    # page of 50 rows of names can pass 64 KB, and those pages are the slow ones)
+                    kept: list[bytes] | None = first if capture is not None and not head_only else None
                     while True:
                         kind, payload = await worker.frame()
                         if kind == wire.END:
                             break
                         if kind == wire.DATA and not head_only:
                             outcome.bytes += len(payload)
+                            if kept is not None and outcome.bytes <= capture_limit:
+                                kept.append(payload)
+                            else:
+                                kept = None
                             await send({"type": "http.response.body", "body": payload, "more_body": True})
                     done = True
                     await send({"type": "http.response.body", "body": b""})
+                    if capture is not None and kept is not None and not gone:
+                        capture(meta, b"".join(kept))
             finally:
                 timer.cancel()
                 if grace is not None:  # the job ended within the grace: the worker stays

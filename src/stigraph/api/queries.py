@@ -166,6 +166,7 @@ class CuratedEndpoint:
             on_head=on_head,
             head_only=req.method == "HEAD",
             capture=capture if self.cache.max_bytes else None,
+            capture_limit=self.cache.max_bytes // 4,  # what the cache keeps of one answer
         )
 
     def _job(self, op: str, ex: Exchange, bound: Bound) -> dict[str, Any]:
