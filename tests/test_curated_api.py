@@ -409,7 +409,7 @@ def test_the_cli_lists_shows_and_runs_curated_queries(curated_store: Path) -> No
 def test_an_answer_streamed_in_several_frames_is_cached_too(api: Any) -> None:
     """A page bigger than the first frames (64 KB) is streamed; it is kept for the cache all the
     same (the slow live forms answer such pages)."""
-    params = [("size", "1000"), ("page", "1")]
+    params = [("size", "997"), ("page", "1")]  # a page size no other test asks for: not cached yet
     first = _get(api, "recent-records", params, ADMIN)
     again = _get(api, "recent-records", params, ADMIN)
     assert first.status_code == again.status_code == 200

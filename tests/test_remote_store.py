@@ -172,6 +172,14 @@ def test_ask_answers_a_boolean_on_every_engine(engine: RemoteEndpoint) -> None:
 ONLY_VIRTUOSO = pytest.mark.parametrize("server", ["virtuoso"], indirect=True)
 
 
+def _over_the_cap(virtuoso: Engine, engine: RemoteEndpoint) -> int:
+    """G1 with half as many triples again as the engine's row cap; the cap."""
+    cap = virtuoso.max_rows
+    assert cap == 1000
+    engine.replace_graph(G1, _nt("a", cap + 500))
+    return cap
+
+
 @pytest.fixture
 def virtuoso(server: Engine, engine: RemoteEndpoint) -> Engine:
     assert server.name == "virtuoso"
@@ -255,9 +263,7 @@ def test_virtuoso_has_no_default_graph_of_its_own(virtuoso: Engine, engine: Remo
 
 @ONLY_VIRTUOSO
 def test_virtuoso_cuts_answers_at_its_row_cap_and_the_client_notices(virtuoso: Engine, engine: RemoteEndpoint) -> None:
-    cap = virtuoso.max_rows
-    assert cap == 1000
-    engine.replace_graph(G1, _nt("a", cap + 500))
+    cap = _over_the_cap(virtuoso, engine)
     everything = "SELECT ?o WHERE { ?s ?p ?o } ORDER BY ?o"
     with _raw(virtuoso) as raw:
         cut = raw.post(
@@ -303,9 +309,7 @@ def test_virtuoso_answers_bad_input_with_500_and_it_is_not_retried(virtuoso: Eng
 def test_virtuoso_cuts_graph_store_reads_silently_and_the_client_reads_in_pages(
     virtuoso: Engine, engine: RemoteEndpoint
 ) -> None:
-    cap = virtuoso.max_rows
-    assert cap == 1000
-    engine.replace_graph(G1, _nt("a", cap + 500))
+    cap = _over_the_cap(virtuoso, engine)
     with _raw(virtuoso) as raw:
         cut = raw.get(
             virtuoso.config.graph_store_url or "",
@@ -326,9 +330,7 @@ def test_an_answer_over_the_cap_is_read_in_pages_when_the_query_allows(
     from stigraph.store.remote import RemoteTruncated
     from stigraph.store.remote_view import RemoteScopeView
 
-    cap = virtuoso.max_rows
-    assert cap == 1000
-    engine.replace_graph(G1, _nt("a", cap + 500))
+    cap = _over_the_cap(virtuoso, engine)
     view = RemoteScopeView(engine, [G1])
     answer = view.query("SELECT ?s ?o WHERE { ?s ?p ?o }", use_default_graph_as_union=True)
     assert sorted(r["o"].value for r in answer) == sorted(f"a {i}" for i in range(cap + 500))
