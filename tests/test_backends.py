@@ -281,3 +281,28 @@ def test_paths_between_co_authors(served: Served) -> None:
     (path,) = r.json()["paths"]
     assert len(path["hops"]) == 1
     assert "co-authored" in json.dumps(path)
+
+
+def test_a_large_write_keeps_its_blank_nodes_together(served: Served) -> None:
+    """More triples than one staging request carries, all about one blank node: still one node
+    after the commit (last in the module: it adds a graph)."""
+    from pyoxigraph import NamedNode, RdfFormat
+
+    from stigraph.store.embedded import open_store
+    from stigraph.store.remote_writer import CHUNK_TRIPLES
+
+    remote = {k.removeprefix("STIGRAPH_").lower(): v for k, v in served.env.items()}
+    settings = Settings.model_validate({**make_settings(served.state).model_dump(), **remote})
+    graph = NamedNode("https://w3id.org/stigraph/graph/blank-nodes/restricted")
+    n = CHUNK_TRIPLES + 10
+    data = "".join(f'_:b <https://example.org/p> "{i}" .\n' for i in range(n)).encode()
+    with open_store(settings, write=True) as store, store.writing() as w:
+        w.bulk_load(data, RdfFormat.N_TRIPLES, to_graph=graph)
+    text = f"SELECT (COUNT(DISTINCT ?s) AS ?n) (COUNT(*) AS ?t) WHERE {{ GRAPH <{graph.value}> {{ ?s ?p ?o }} }}"
+    counted = httpx.get(
+        served.server.sparql,
+        params={"query": text},
+        headers={"Accept": "application/sparql-results+json", "Authorization": f"Bearer {ADMIN}"},
+        timeout=120,
+    ).json()["results"]["bindings"][0]
+    assert (counted["n"]["value"], counted["t"]["value"]) == ("1", str(n))

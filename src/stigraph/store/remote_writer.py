@@ -9,7 +9,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from pyoxigraph import DefaultGraph, Literal, NamedNode, Quad, RdfFormat, Triple, parse, serialize
+from pyoxigraph import BlankNode, DefaultGraph, Literal, NamedNode, Quad, RdfFormat, Triple, parse, serialize
 
 from stigraph.errors import ErrorContext, StoreError
 from stigraph.store.remote import RemoteError
@@ -41,11 +41,13 @@ class RemoteWriter:
         self.loaded_bytes = 0
 
     # -- staging -------------------------------------------------------------------------
-    def _stage(self, target: NamedNode, triples: Iterable[Triple]) -> None:
+    def _stage(self, target: NamedNode, triples: list[Triple]) -> None:
         staging = NamedNode(f"{STAGING}{self._tag}:{len(self._staging)}")
         self._staging.append(staging)
         sent = False
-        for chunk in _chunks(triples, CHUNK_TRIPLES):
+        # a blank node is one node only within one request: triples with blank nodes go together
+        together = any(isinstance(t.subject, BlankNode) or isinstance(t.object, BlankNode) for t in triples)
+        for chunk in _chunks(triples, len(triples) if together else CHUNK_TRIPLES):
             body = serialize(chunk, format=RdfFormat.N_TRIPLES)
             assert body is not None
             self._endpoint.add_to_graph(staging, body)
