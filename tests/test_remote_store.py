@@ -337,3 +337,27 @@ def test_an_answer_over_the_cap_is_read_in_pages_when_the_query_allows(
     # an answer the query itself limits or groups cannot be paged from outside: it says so
     with pytest.raises(RemoteTruncated):
         view.query("SELECT ?s ?o WHERE { ?s ?p ?o } LIMIT 1200", use_default_graph_as_union=True)
+
+
+BINDING_CASES = [
+    ('PREFIX a: <x:> SELECT ?s WHERE { ?s ?q "{" . { ?a ?b ?c } } ORDER BY ?s', "SELECT ?s WHERE { VALUES"),
+    ("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }", "CONSTRUCT { ?s ?p ?o } WHERE { VALUES"),
+    ("DESCRIBE ?s { ?s ?p ?o }", "DESCRIBE ?s { VALUES"),
+    ("SELECT ?s { ?s ?p ?o }", "SELECT ?s { VALUES"),
+]
+
+
+def test_parameters_open_the_where_group_as_values_of_parsed_terms() -> None:
+    """Bound at the head of the WHERE group (not the CONSTRUCT template, not a string that holds
+    a brace), written by pyoxigraph: quotes in a value stay inside its literal."""
+    from pyoxigraph import Variable
+
+    from stigraph.store.remote_view import with_values
+
+    value = Literal('a "quoted" } value')
+    for text, expected in BINDING_CASES:
+        bound = with_values(text, {Variable("s"): value})
+        assert expected in bound, bound
+        assert f"VALUES (?s) {{ ({value}) }}" in bound
+        assert bound.count("VALUES") == 1
+    assert len(BINDING_CASES) == 4

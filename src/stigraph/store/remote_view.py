@@ -52,34 +52,24 @@ def with_values(sparql: str, substitutions: dict[Any, Any] | None) -> str:
 
 
 def _outer_group(sparql: str) -> int:
-    """Offset of the ``{`` that opens the query's WHERE clause."""
+    """Offset of the ``{`` that opens the query's WHERE clause: the top-level one right after
+    ``WHERE``, else (``SELECT * { ... }``, ``DESCRIBE ?x { ... }``) the first top-level one."""
     depth = 0
-    seen_form = seen_where = False
+    first: int | None = None
+    previous = ""
     for t in tokens(sparql):
-        if t.kind == "word" and depth == 0:
-            word = t.text.upper()
-            if word in ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE"):
-                seen_form = True
-            elif word == "WHERE":
-                seen_where = True
-        elif t.kind == "punct":
-            if t.text == "{":
-                if depth == 0 and seen_form and (seen_where or not _has_outer_where(sparql)):
+        if t.kind == "punct" and t.text == "{":
+            if depth == 0:
+                if previous == "WHERE":
                     return t.start
-                depth += 1
-            elif t.text == "}":
-                depth -= 1
-    raise QueryError("the query has no group pattern to bind its parameters in", context=ErrorContext())
-
-
-def _has_outer_where(sparql: str) -> bool:
-    depth = 0
-    for t in tokens(sparql):
-        if t.kind == "punct":
-            depth += {"{": 1, "}": -1}.get(t.text, 0)
-        elif t.kind == "word" and depth == 0 and t.text.upper() == "WHERE":
-            return True
-    return False
+                first = t.start if first is None else first
+            depth += 1
+        elif t.kind == "punct" and t.text == "}":
+            depth -= 1
+        previous = t.text.upper()
+    if first is None:
+        raise QueryError("the query has no group pattern to bind its parameters in", context=ErrorContext())
+    return first
 
 
 class RemoteTriples:
@@ -230,9 +220,7 @@ def _pageable(text: str) -> str | None:
             word = t.text.upper()
             if closed and word in _MODIFIERS:
                 return None
-            in_select = word == "SELECT" or (in_select and word not in ("WHERE",))
-            if word == "WHERE":
-                in_select = False
+            in_select = word == "SELECT" or (in_select and word != "WHERE")
         elif depth == 0 and t.kind == "var" and in_select:
             projected.append(t.text)
         elif depth == 0 and t.kind == "other" and t.text == "*" and in_select:
