@@ -4,6 +4,7 @@ generation or another query text; the API uses it only where it holds the answer
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -14,9 +15,10 @@ from pyoxigraph import NamedNode, Store, Variable
 
 from stigraph.catalog.binding import bind
 from stigraph.catalog.catalog import load_catalog
+from stigraph.catalog.facts import FactsShape, facts_filters
 from stigraph.catalog.model import CuratedQuery
 from stigraph.catalog.tables import Table, indexed_variables, open_table, table_dir_name, table_filters
-from stigraph.results import cut_page
+from stigraph.results import cut_page, plain
 from stigraph.sparql.lexer import check
 from stigraph.store.generations import Generations
 from tests.conftest import REPO, copy_with_count_query, load_second_list, run_cli
@@ -24,6 +26,7 @@ from tests.live import ADMIN, auth, start_server
 
 CATALOG = load_catalog(REPO / "queries")
 PRECOMPUTED = [q for q in CATALOG if q.precompute]
+WITH_FACTS = [q for q in CATALOG if q.facts is not None]
 
 
 def _table(store: Path, query: CuratedQuery) -> Table:
@@ -41,6 +44,10 @@ def _reach(store: Path, query: CuratedQuery) -> Callable[[Any, str], list[Any]]:
 
 
 def _live(store: Path, query: CuratedQuery, given: dict[str, list[str]]) -> list[list[str]]:
+    return [[str(t) for t in row] for row in _live_terms(store, query, given)]
+
+
+def _live_terms(store: Path, query: CuratedQuery, given: dict[str, list[str]]) -> list[list[Any]]:
     gens = Generations(store)
     snapshot = Store.read_only(str(gens.snapshot_path(gens.current(), query.scope)))
     bound = bind(query, given)
@@ -52,7 +59,7 @@ def _live(store: Path, query: CuratedQuery, given: dict[str, list[str]]) -> list
     )
     columns = [v.value for v in result.variables]  # type: ignore[union-attr]
     page = cut_page(result, columns, 0, 10**9)  # type: ignore[arg-type]
-    return [[str(t) for t in row] for row in page.rows]
+    return page.rows
 
 
 def _cases(store: Path) -> list[tuple[CuratedQuery, dict[str, list[str]]]]:
@@ -114,6 +121,77 @@ def test_a_table_gives_the_rows_of_the_live_query_for_every_precomputed_query(cu
     assert set(matched) == {"within", "at-least", "at-most", "contains"} and min(matched.values()) >= 2, matched
 
 
+def _fact_cases(store: Path) -> list[tuple[CuratedQuery, dict[str, list[str]]]]:
+    """For each query with fact rows: no values; for each parameter its example, every value
+    of the filtered column that occurs in the rows (one at a time), and pairs of them for a list
+    parameter; then all the examples together."""
+    cases: list[tuple[CuratedQuery, dict[str, list[str]]]] = []
+    for q in WITH_FACTS:
+        assert q.facts is not None
+        cases.append((q, {}))
+        together: dict[str, list[str]] = {}
+        for p in q.params.values():
+            filters = facts_filters(q, {p.name: [str(p.example[0] if p.many else p.example)]})
+            assert filters is not None, (q.name, p.name)  # every parameter of these queries
+            example = [str(v) for v in (p.example if isinstance(p.example, list) else [p.example])]
+            together[p.name] = example
+            cases.append((q, {p.name: example}))
+            seen = sorted({row[0].value for row in _column_terms(store, q, filters[0].column)})
+            cases.extend((q, {p.name: [v]}) for v in seen)
+            if p.many:
+                cases.extend((q, {p.name: [a, b]}) for a, b in itertools.pairwise(seen))
+                cases.append((q, {p.name: [*seen, "https://example.org/no-such-value"]}))
+        cases.append((q, together))
+    return cases
+
+
+def _column_terms(store: Path, q: CuratedQuery, column: str) -> list[list[Any]]:
+    """The distinct IRIs of a column of the query's fact rows, from the store."""
+    gens = Generations(store)
+    snapshot = Store.read_only(str(gens.snapshot_path(gens.current(), q.scope)))
+    assert q.facts is not None
+    rows = snapshot.query(q.facts.rows, use_default_graph_as_union=True)
+    at = [v.value for v in rows.variables].index(column)  # type: ignore[union-attr]
+    return [[t] for t in {s[at] for s in rows if s[at] is not None}]  # type: ignore[union-attr]
+
+
+def test_fact_rows_give_the_rows_of_the_live_query_for_every_value(curated_store: Path) -> None:
+    cases = _fact_cases(curated_store)
+    ran = selective = several = 0
+    for q, given in cases:
+        filters = facts_filters(q, given)
+        assert filters is not None, (q.name, given)
+        page = _table(curated_store, q).facts_page(FactsShape.of(q), filters, 0, 10**9, _reach(curated_store, q))
+        assert page is not None, (q.name, given)
+        live = _live(curated_store, q, given)
+        assert [[str(t) for t in row] for row in page.rows] == live, (q.name, given)
+        assert page.total == len(live)
+        ran += 1
+        every = _live(curated_store, q, {})
+        selective += len(live) > 0 and live != every
+        several += any(len(v) > 1 for v in given.values()) and bool(live)
+    assert len(WITH_FACTS) == 2
+    assert ran == len(cases) >= 20
+    assert selective >= 8 and several >= 4, (selective, several)
+    # a page of the answer, and the total of all of it
+    q = CATALOG.get("pi-counts-by-country")
+    shape = FactsShape.of(q)
+    whole = _table(curated_store, q).facts_page(shape, [], 0, 10**9, None)
+    second = _table(curated_store, q).facts_page(shape, [], 1, 2, None)
+    assert whole is not None and second is not None and whole.total == second.total >= 3
+    assert second.rows == whole.rows[1:3]
+
+
+def test_only_values_the_fact_rows_have_a_column_for_are_answered_from_them() -> None:
+    by_country = CATALOG.get("pi-counts-by-country")
+    ai = "https://w3id.org/stigraph/id/field/topic-ai"
+    eu = "https://w3id.org/stigraph/id/region/eu"
+    both = facts_filters(by_country, {"field": [ai, ai], "region": [eu]})
+    assert [(f.column, f.match) for f in both or []] == [("field", "equal"), ("country", "within")]
+    assert facts_filters(CATALOG.get("pi-counts-by-field"), {"country": [eu]}) is not None
+    assert facts_filters(CATALOG.get("board-members"), {"role": ["chair"]}) is None  # no fact rows
+
+
 def test_pages_of_a_table_add_up_to_its_total(curated_store: Path) -> None:
     q = CATALOG.get("find-researchers")
     table = _table(curated_store, q)
@@ -151,6 +229,12 @@ def test_only_requests_the_table_holds_are_answered_from_it() -> None:
     assert table_filters(live_only, {"person": ["https://example.org/p"]}) is None
 
 
+def _live_json(store: Path, name: str, given: dict[str, list[str]]) -> list[dict[str, Any]]:
+    """The live answer as the API's plain JSON gives it."""
+    q = CATALOG.get(name)
+    return [dict(zip(q.output_columns(), map(plain, row), strict=True)) for row in _live_terms(store, q, given)]
+
+
 def _get(base: str, name: str, **kw: object) -> httpx.Response:
     r = httpx.get(f"{base}/api/queries/{name}", timeout=60, **kw)  # type: ignore[arg-type]
     assert r.status_code == 200, r.text
@@ -178,9 +262,14 @@ def test_the_api_answers_from_the_table_where_it_can_and_the_same_rows_either_wa
         assert region.headers["x-answered-from"] == "table"
         countries = {r["country"] for r in _get(srv.base, "pi-counts-by-country").json()}
         assert region.json() and {r["country"] for r in region.json()} < countries
-        # a value the table has no column for: live
-        field = _get(srv.base, "pi-counts-by-country", params={"field": "https://w3id.org/stigraph/id/field/topic-ai"})
-        assert field.headers["x-answered-from"] == "query"
+        # a value the table has no column for: from the rows under its counts, as live
+        ai = "https://w3id.org/stigraph/id/field/topic-ai"
+        field = _get(srv.base, "pi-counts-by-country", params={"field": ai})
+        assert field.headers["x-answered-from"] == "facts"
+        assert field.json() == _live_json(curated_store, "pi-counts-by-country", {"field": [ai]})
+        # a caller of a wider scope: live
+        wider = _get(srv.base, "pi-counts-by-country", params={"field": ai}, headers=auth(ADMIN))
+        assert wider.headers["x-answered-from"] == "query"
         chair = _get(srv.base, "board-members", params={"role": "chair"})
         every = _get(srv.base, "board-members")
         assert chair.headers["x-answered-from"] == every.headers["x-answered-from"] == "table"

@@ -45,6 +45,29 @@ SELECT ?person ?country WHERE {
 }
 """
 
+FACTS_HEAD = """#+ summary: People per country
+#+ precompute: true
+#+ parameters:
+#+   field:
+#+     type: list[iri]
+#+     description: Fields.
+#+     example: [https://w3id.org/stigraph/id/field/topic-ai]
+#+ facts:
+#+   filter: {field: field}
+#+   count: {people: person}
+#+   rows: |
+#+     PREFIX sg: <https://w3id.org/stigraph/ontology#>
+#+     SELECT ?country ?person ?field WHERE { ?person sg:country ?country OPTIONAL { ?person sg:researchField ?field } }
+"""
+FACTS_BODY = """PREFIX sg: <https://w3id.org/stigraph/ontology#>
+SELECT ?country (COUNT(DISTINCT ?person) AS ?people) WHERE {
+  ?person sg:country ?country .
+  VALUES ?field { UNDEF }
+  FILTER (!BOUND(?field) || EXISTS { ?person sg:researchField ?field })
+}
+GROUP BY ?country ORDER BY ?country
+"""
+
 # (case, file text, words the message must contain, line the error must point at)
 BAD: list[tuple[str, str, str, int]] = [
     ("no-header", BODY, "no '#+' header", 1),
@@ -184,6 +207,63 @@ BAD: list[tuple[str, str, str, int]] = [
         "must be a mapping with a 'column'",
         8,
     ),
+    (
+        "facts-not-precomputed",
+        FACTS_HEAD.replace("#+ precompute: true\n", "") + FACTS_BODY,
+        "the query is not precomputed",
+        8,
+    ),
+    ("facts-not-mapping", FACTS_HEAD.split("#+ facts:")[0] + "#+ facts: [a]\n" + FACTS_BODY, "must be a mapping", 8),
+    (
+        "facts-unknown-key",
+        FACTS_HEAD.replace("#+   filter:", "#+   group: [country]\n#+   filter:") + FACTS_BODY,
+        "unknown key 'group' in 'facts'",
+        9,
+    ),
+    (
+        "facts-rows-not-select",
+        FACTS_HEAD.split("#+     PREFIX")[0] + "#+     ASK { ?s ?p ?o }\n" + FACTS_BODY,
+        "must be a SELECT of named variables",
+        11,
+    ),
+    (
+        "facts-rows-not-sparql",
+        FACTS_HEAD.replace("OPTIONAL { ?person sg:researchField ?field }", "OPTIONAL { ?person }") + FACTS_BODY,
+        "is not valid SPARQL",
+        11,
+    ),
+    (
+        "facts-count-unknown-variable",
+        FACTS_HEAD.replace("{people: person}", "{people: human}") + FACTS_BODY,
+        "names ?human, which 'rows' does not project",
+        10,
+    ),
+    (
+        "facts-count-not-a-column",
+        FACTS_HEAD.replace("{people: person}", "{persons: person}") + FACTS_BODY,
+        "'count' of 'facts' names 'persons'",
+        10,
+    ),
+    (
+        "facts-column-not-covered",
+        FACTS_HEAD.replace("SELECT ?country ?person", "SELECT ?person").replace("?person sg:country ?country ", "")
+        + FACTS_BODY,
+        "column 'country' is neither counted nor a variable",
+        11,
+    ),
+    (
+        "facts-filter-not-a-parameter",
+        FACTS_HEAD.replace("{field: field}", "{topic: field}") + FACTS_BODY,
+        "'topic', which is not a parameter",
+        9,
+    ),
+    (
+        "facts-filter-not-iri",
+        FACTS_HEAD.replace("list[iri]", "list[string]").replace("https://w3id.org/stigraph/id/field/topic-ai", "ai")
+        + FACTS_BODY,
+        "keeps rows by IRIs",
+        9,
+    ),
 ]
 
 
@@ -204,8 +284,20 @@ def test_a_malformed_query_file_is_refused_with_its_file_and_line(
 
 
 def test_every_kind_of_malformed_file_was_tried() -> None:
-    assert len(BAD) == 39
+    assert len(BAD) == 49
     assert len({b[0] for b in BAD}) == len(BAD)
+
+
+def test_fact_rows_are_read_from_the_header(tmp_path: Path) -> None:
+    (tmp_path / "t").mkdir()
+    (tmp_path / "t" / "people-per-country.rq").write_text(FACTS_HEAD + FACTS_BODY, encoding="utf-8")
+    facts = load_catalog(tmp_path).get("people-per-country").facts
+    assert facts is not None
+    assert (facts.count, facts.filter, facts.variables) == (
+        {"people": "person"},
+        {"field": "field"},
+        ("country", "field", "person"),
+    )
 
 
 def test_a_table_match_is_read_from_the_header(tmp_path: Path) -> None:

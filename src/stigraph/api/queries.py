@@ -19,6 +19,7 @@ from stigraph.api.negotiation import GRAPHS, Format, choose
 from stigraph.catalog.binding import Bound, bind
 from stigraph.catalog.cache import Answer, AnswerCache
 from stigraph.catalog.catalog import Catalog
+from stigraph.catalog.facts import FactsShape, facts_filters
 from stigraph.catalog.model import MAX_PAGE_SIZE, SCOPE_ORDER, CuratedQuery
 from stigraph.catalog.tables import table_dir_name, table_filters
 from stigraph.errors import ErrorContext, ParameterError
@@ -129,7 +130,12 @@ class CuratedEndpoint:
             # engines that compute comparisons as 0/1 (Virtuoso) answer these as booleans all the same
             "booleans": [c for c, kind in query.columns.items() if kind == "boolean"],
         }
-        filters = table_filters(query, given) if ex.principal.scope == query.scope else None
+        same_scope = ex.principal.scope == query.scope
+        filters = table_filters(query, given) if same_scope else None
+        facts = None
+        if filters is None and same_scope:  # the fact rows under its counts may give it
+            filters = facts_filters(query, given)
+            facts = None if filters is None else FactsShape.of(query).to_json()
         if filters is not None:  # the generation's answer table holds this answer (if it was written)
             job["table"] = {
                 "dir": table_dir_name(query),
@@ -142,6 +148,7 @@ class CuratedEndpoint:
                     }
                     for f in filters
                 ],
+                "facts": facts,
             }
 
         def on_head(meta: dict[str, Any]) -> tuple[int, list[tuple[bytes, bytes]]]:

@@ -33,6 +33,22 @@ class TableMatch:
 
 
 @dataclass(frozen=True)
+class FactsSpec:
+    """The rows under a precomputed count (``facts`` in the header): ``rows`` is a SELECT of the
+    rows before grouping, written at publish beside the answer table. Every output column of the
+    query is either a variable of those rows (grouped by) or a key of ``count`` (the number of
+    distinct bound values of a row variable in the group). ``filter`` names the row variable a
+    parameter's values keep rows by, for parameters that select rows before they are counted
+    (a count over several values cannot be added up from the per-value rows of the table)."""
+
+    rows: str
+    count: dict[str, str]
+    filter: dict[str, str]
+    variables: tuple[str, ...]  # what ``rows`` projects
+    line: int = 0
+
+
+@dataclass(frozen=True)
 class Param:
     """One declared parameter. ``variable`` is the SPARQL variable it binds (``name`` unless the
     file uses grlc's ``?_name_type`` convention)."""
@@ -72,6 +88,7 @@ class CuratedQuery:
     structure: Structure
     dialect: str = "stigraph"  # or "grlc" when the header came from grlc
     precompute: bool = False  # its widest answer is materialised at publish (catalog.tables)
+    facts: FactsSpec | None = None  # the rows under its counts, kept too (catalog.facts)
 
     @property
     def form(self) -> str:

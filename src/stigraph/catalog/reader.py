@@ -28,13 +28,16 @@ from stigraph.catalog.model import (
     SCOPE_ORDER,
     TABLE_MATCHES,
     CuratedQuery,
+    FactsSpec,
     Param,
     TableMatch,
 )
 from stigraph.catalog.structure import Structure, scan
 from stigraph.errors import CatalogError, ErrorContext
 
-HEADER_KEYS = frozenset({"summary", "description", "tags", "scope", "page_size", "parameters", "columns", "precompute"})
+HEADER_KEYS = frozenset(
+    {"summary", "description", "tags", "scope", "page_size", "parameters", "columns", "precompute", "facts"}
+)
 GRLC_KEYS = frozenset({"pagination", "enumerate", "defaults", "method", "endpoint_in_url"})
 GRLC_UNSUPPORTED = {
     "endpoint": "queries run on this service's own store",
@@ -223,7 +226,87 @@ def _build(
         precompute=precompute,
     )
     _check_table_matches(query, doc, rel)
+    if "facts" in doc:
+        query.facts = _facts(query, doc["facts"], rel)
     return query
+
+
+FACTS_KEYS = frozenset({"rows", "count", "filter"})
+
+
+def _facts(q: CuratedQuery, node: _Node, rel: str) -> FactsSpec:
+    """``facts: {rows, count, filter}`` (see :class:`FactsSpec`), checked against the query."""
+
+    def fail(message: str, line: int, field: str, expected: str | None = None) -> CatalogError:
+        return CatalogError(message, context=_at(rel, line, field=field, expected=expected))
+
+    if not q.precompute:
+        raise fail("'facts' are the rows under a precomputed count: the query is not precomputed", node.line, "facts")
+    if not isinstance(node.value, dict) or "rows" not in node.value or "count" not in node.value:
+        raise fail(
+            "'facts' must be a mapping", node.line, "facts", "{rows: <SELECT>, count: {column: variable}, filter}"
+        )
+    for key, v in node.value.items():
+        if key not in FACTS_KEYS:
+            raise fail(f"unknown key {key!r} in 'facts'", v.line, key, ", ".join(sorted(FACTS_KEYS)))
+    rows_node = node.value["rows"]
+    rows = plain(rows_node)
+    if not isinstance(rows, str):
+        raise fail("'rows' of 'facts' must be the text of a SELECT", rows_node.line, "rows")
+    st = scan(rows)
+    if st.form != "SELECT" or st.select_all or not st.projection:
+        raise fail("'rows' of 'facts' must be a SELECT of named variables", rows_node.line, "rows")
+    try:
+        from pyoxigraph import Store
+
+        Store().query(rows)  # the syntax, on an empty store
+    except SyntaxError as exc:
+        raise fail(f"'rows' of 'facts' is not valid SPARQL: {exc}", rows_node.line, "rows") from None
+    variables = tuple(sorted(st.projection))
+
+    def mapping(key: str) -> dict[str, str]:
+        sub = node.value.get(key)
+        if sub is None:
+            return {}
+        if not isinstance(sub.value, dict):
+            raise fail(f"'{key}' of 'facts' must be a mapping", sub.line, key)
+        out = {str(k): str(plain(v)) for k, v in sub.value.items()}
+        for v in out.values():
+            if v not in variables:
+                raise fail(
+                    f"'{key}' of 'facts' names ?{v}, which 'rows' does not project", sub.line, key, ", ".join(variables)
+                )
+        return out
+
+    count, filters = mapping("count"), mapping("filter")
+    columns = q.output_columns()
+    count_line = node.value["count"].line
+    filter_line = node.value["filter"].line if "filter" in node.value else node.line
+    for c in count:
+        if c not in columns:
+            raise fail(
+                f"'count' of 'facts' names {c!r}, which the query does not project",
+                count_line,
+                "count",
+                ", ".join(columns),
+            )
+    for c in columns:
+        if c not in count and c not in variables:
+            raise fail(
+                f"column {c!r} is neither counted nor a variable of the 'rows' of 'facts'", rows_node.line, "rows"
+            )
+    for name in filters:
+        p = q.params.get(name)
+        if p is None:
+            raise fail(
+                f"'filter' of 'facts' names {name!r}, which is not a parameter",
+                filter_line,
+                "filter",
+                ", ".join(q.params),
+            )
+        if p.type != "iri":
+            raise fail(f"'filter' of 'facts' keeps rows by IRIs: {name!r} is {p.type}", filter_line, "filter")
+    return FactsSpec(rows=rows, count=count, filter=filters, variables=variables, line=node.line)
 
 
 def _precompute(doc: dict[str, _Node], rel: str, st: Structure) -> bool:

@@ -41,8 +41,10 @@ from typing import Any
 import numpy as np
 from pyoxigraph import BlankNode, Literal, NamedNode, QuerySolutions, RdfFormat, Store, Variable, parse
 
-from stigraph.catalog.binding import Term, bind, parse_value
+from stigraph.catalog.binding import bind, parse_value
 from stigraph.catalog.catalog import Catalog
+from stigraph.catalog.facts import FactsShape, FactTable, write_facts
+from stigraph.catalog.filters import ColumnFilter, Reach, accepted_keys
 from stigraph.catalog.model import CuratedQuery
 from stigraph.catalog.ordering import SplitOrder, sort_permutation, split_order
 from stigraph.errors import CatalogError, ErrorContext, StigraphError
@@ -111,20 +113,6 @@ def indexed_variables(query: CuratedQuery) -> list[str]:
         if column is not None and column not in out:
             out.append(column)
     return out
-
-
-@dataclass(frozen=True)
-class ColumnFilter:
-    """Rows whose ``column`` matches one of ``terms`` (see :class:`TableMatch` for ``match``)."""
-
-    column: str
-    terms: tuple[Term, ...]
-    match: str = "equal"
-    via: str | None = None
-
-
-Reach = Callable[[Term, str], Sequence[Term]]
-"""The objects of ``term``'s ``via`` property, in the scope's graph (for ``within``)."""
 
 
 def table_filters(query: CuratedQuery, given: Mapping[str, Sequence[str]]) -> list[ColumnFilter] | None:
@@ -230,6 +218,8 @@ def write_table(store: Store, query: CuratedQuery, target: Path) -> TableInfo:
         (tmp / f"by-{v}.json").write_text(json.dumps(directory, ensure_ascii=False), encoding="utf-8")
     for w in texts.values():
         w.close()
+    if query.facts is not None:
+        write_facts(store, query, tmp / "facts")
     seconds = round(time.perf_counter() - t0, 3)
     meta = {
         "name": query.name,
@@ -356,6 +346,18 @@ class Table:
         self._text_columns: list[str] = meta.get("text", [])
         for v in meta["index"]:
             self._index[v] = json.loads((path / f"by-{v}.json").read_text(encoding="utf-8"))
+        self._facts: FactTable | None = None
+
+    def facts_page(
+        self, shape: FactsShape, filters: Sequence[ColumnFilter], offset: int, limit: int, reach: Reach | None
+    ) -> Page | None:
+        """The page computed from the fact rows written with this table (:mod:`.facts`), or
+        None when there are none or they cannot give it."""
+        if self._facts is None:
+            if not (self.path / "facts" / "meta.json").exists():
+                return None
+            self._facts = FactTable(self.path / "facts")
+        return self._facts.answer(shape, filters, offset, limit, reach)
 
     def page(self, filters: Sequence[ColumnFilter], offset: int, limit: int, reach: Reach | None = None) -> Page:
         """Rows ``offset`` to ``offset + limit`` of the rows that pass every filter, in the
@@ -377,12 +379,8 @@ class Table:
 
     def _keys(self, f: ColumnFilter, reach: Reach | None) -> set[str]:
         """The index keys (terms in N-Triples) a filter accepts."""
-        if f.match == "equal":
-            return {str(t) for t in f.terms}
-        if f.match == "within":
-            if reach is None or f.via is None:
-                raise ValueError("a 'within' filter needs the store to expand it")
-            return {str(x) for t in f.terms for x in (t, *reach(t, f.via))}
+        if f.match in ("equal", "within"):
+            return accepted_keys(f, reach)
         if f.column not in self._index:
             raise KeyError(f.column)
         bounds = [t.value for t in f.terms]

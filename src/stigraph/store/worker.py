@@ -41,8 +41,10 @@ from pyoxigraph import (
     serialize,
 )
 
+from stigraph.catalog.facts import FactsShape
+from stigraph.catalog.filters import ColumnFilter
 from stigraph.catalog.ordering import sorted_page
-from stigraph.catalog.tables import ColumnFilter, open_table
+from stigraph.catalog.tables import open_table
 from stigraph.config import Settings
 from stigraph.errors import StigraphError, StoreLockedError
 from stigraph.formats import GRAPH_FORMATS, RESULT_FORMATS
@@ -293,7 +295,7 @@ class Worker:
         """One page of a curated SELECT, in the client's format, with the exact total."""
         store = self.snapshot(job["scope"])
         page = self._table_page(job)
-        answered = "table" if page is not None else "query"
+        answered = "query" if page is None else "facts" if (job.get("table") or {}).get("facts") else "table"
         if page is None:
             kwargs: dict[str, Any] = {"use_default_graph_as_union": bool(job.get("union", True))}
             if job.get("substitutions"):
@@ -338,6 +340,10 @@ class Worker:
         def reach(term: Any, via: str) -> list[Any]:
             return [q.object for q in store.quads_for_pattern(term, NamedNode(via), None, None)]
 
+        if spec.get("facts"):
+            return table.facts_page(
+                FactsShape.from_json(spec["facts"]), filters, int(job["offset"]), int(job["limit"]), reach
+            )
         return table.page(filters, int(job["offset"]), int(job["limit"]), reach)
 
     def job_graph_get(self, job: dict[str, Any]) -> None:
