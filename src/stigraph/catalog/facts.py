@@ -193,6 +193,13 @@ class FactTable:
             return None
         return Page(columns, [rows[i] for i in order[offset : offset + limit]], len(rows))
 
+    def most_frequent(self, column: str, k: int) -> list[str]:
+        """The ``k`` terms (as SPARQL TSV writes them) in the most rows of ``column``."""
+        codes = np.asarray(self._columns[column])
+        counts = np.bincount(codes[codes >= 0], minlength=self.sizes[column])
+        top = np.argsort(-counts, kind="stable")[:k]
+        return [self._term_list(column)[int(c)] for c in top if counts[c]]
+
     def _select(self, filters: Sequence[ColumnFilter], reach: Reach | None) -> np.ndarray:
         """Numbers of the rows every filter keeps."""
         mask: np.ndarray | None = None

@@ -348,15 +348,20 @@ class Table:
             self._index[v] = json.loads((path / f"by-{v}.json").read_text(encoding="utf-8"))
         self._facts: FactTable | None = None
 
+    def fact_rows(self) -> FactTable | None:
+        """The fact rows written with this table (:mod:`.facts`), or None."""
+        if self._facts is None and (self.path / "facts" / "meta.json").exists():
+            self._facts = FactTable(self.path / "facts")
+        return self._facts
+
     def facts_page(
         self, shape: FactsShape, filters: Sequence[ColumnFilter], offset: int, limit: int, reach: Reach | None
     ) -> Page | None:
-        """The page computed from the fact rows written with this table (:mod:`.facts`), or
-        None when there are none or they cannot give it."""
-        if self._facts is None:
-            if not (self.path / "facts" / "meta.json").exists():
-                return None
-            self._facts = FactTable(self.path / "facts")
+        """The page computed from the fact rows, or None when there are none or they cannot
+        give it (the live query runs)."""
+        if self.fact_rows() is None:
+            return None
+        assert self._facts is not None
         return self._facts.answer(shape, filters, offset, limit, reach)
 
     def page(self, filters: Sequence[ColumnFilter], offset: int, limit: int, reach: Reach | None = None) -> Page:
