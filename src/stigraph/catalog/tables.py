@@ -347,6 +347,7 @@ class Table:
         for v in meta["index"]:
             self._index[v] = json.loads((path / f"by-{v}.json").read_text(encoding="utf-8"))
         self._facts: FactTable | None = None
+        self._groups: dict[str, np.ndarray] = {}
 
     def fact_rows(self) -> FactTable | None:
         """The fact rows written with this table (:mod:`.facts`), or None."""
@@ -369,18 +370,18 @@ class Table:
         table's (the query's) order, and how many there are. ``reach`` expands ``within``."""
         if not filters:
             return self._read(list(range(offset, min(offset + limit, self.total))), self.total)
-        selected: set[int] | None = None
-        for f in filters:
-            rows: set[int] = set()
+        selected = np.ones(self.total, dtype=bool)
+        for f in filters:  # a mask over the rows: a filter may keep millions of them
+            kept = np.zeros(self.total, dtype=bool)
             if f.match == "contains":
                 for t in f.terms:
-                    rows.update(self._text(f.column).rows_containing(t.value.lower()).tolist())
+                    kept[self._text(f.column).rows_containing(t.value.lower())] = True
             else:
                 for key in self._keys(f, reach):
-                    rows.update(self._rows_for(f.column, key))
-            selected = rows if selected is None else selected & rows
-        ordered = sorted(selected or ())
-        return self._read(ordered[offset : offset + limit], len(ordered))
+                    kept[self._rows_for(f.column, key)] = True
+            selected &= kept
+        numbers = np.flatnonzero(selected)
+        return self._read(numbers[offset : offset + limit].tolist(), len(numbers))
 
     def _keys(self, f: ColumnFilter, reach: Reach | None) -> set[str]:
         """The index keys (terms in N-Triples) a filter accepts."""
@@ -412,15 +413,16 @@ class Table:
             self._lexical_forms[column] = dict(zip(keys, terms, strict=True))
         return self._lexical_forms[column]
 
-    def _rows_for(self, var: str, key: str) -> list[int]:
+    def _rows_for(self, var: str, key: str) -> np.ndarray:
         if var not in self._index:
             raise KeyError(var)
         start, count = self._index[var].get(key, [0, 0])
         if not count:
-            return []
-        with (self.path / f"by-{var}.bin").open("rb") as f:
-            f.seek(start * 8)
-            return list(struct.unpack(f"<{count}q", f.read(count * 8)))
+            return np.zeros(0, np.int64)
+        if var not in self._groups:  # memory-mapped once: the workers share its pages
+            size = (self.path / f"by-{var}.bin").stat().st_size
+            self._groups[var] = np.memmap(self.path / f"by-{var}.bin", dtype="<i8", mode="r") if size else np.zeros(0)
+        return np.asarray(self._groups[var][start : start + count], dtype=np.int64)
 
     def _read(self, numbers: list[int], total: int) -> Page:
         rows: list[list[Any]] = []
