@@ -42,6 +42,7 @@ class Engine:
     config: RemoteConfig  # how stigraph reaches it, with write access
     directory: Path
     max_rows: int | None = None  # the engine's result-row cap, where it has one
+    isql_port: int | None = None  # Virtuoso's SQL port (its bulk loader is driven through isql)
 
     def with_config(self, **changes: object) -> RemoteConfig:
         fields = {**self.config.__dict__, **changes}
@@ -201,7 +202,7 @@ def virtuoso_server(directory: Path, *, max_rows: int = 1000, buffers: int = 10_
             password=VIRTUOSO_PASSWORD,
             engine="virtuoso",
         )
-        yield Engine("virtuoso", base, config, directory, max_rows=max_rows)
+        yield Engine("virtuoso", base, config, directory, max_rows=max_rows, isql_port=isql_port)
     finally:
         _stop(process, signal.SIGINT, timeout=60)
 
@@ -233,6 +234,20 @@ def remote_env(running: Engine) -> dict[str, str]:
     if running.max_rows:
         env["STIGRAPH_REMOTE_MAX_ROWS"] = str(running.max_rows)
     return env
+
+
+def bulk_env(running: Engine, directory: Path) -> dict[str, str]:
+    """The STIGRAPH_ settings of Virtuoso's bulk loader, with ``directory`` (which the engine's
+    ini allows it to read) as the shared directory."""
+    assert running.isql_port is not None
+    return {
+        "STIGRAPH_REMOTE_BULK_LOADER": "virtuoso",
+        "STIGRAPH_REMOTE_BULK_DIR": str(directory),
+        "STIGRAPH_REMOTE_ISQL": f"127.0.0.1:{running.isql_port}",
+        "STIGRAPH_REMOTE_ISQL_USER": "dba",
+        "STIGRAPH_REMOTE_ISQL_PASSWORD": "dba",
+        "STIGRAPH_REMOTE_ISQL_COMMAND": ISQL,
+    }
 
 
 def remote_settings(running: Engine) -> dict[str, object]:

@@ -17,7 +17,9 @@ from pyoxigraph import Literal, NamedNode
 
 from stigraph.sparql.lexer import QueryRefused
 from stigraph.store.remote import RemoteConfig, RemoteEndpoint, RemoteError, RemoteTruncated
+from stigraph.store.remote_store import held_graphs, read_generation
 from tests import engines
+from tests.conftest import run_cli
 from tests.engines import OXIGRAPH, Engine
 from tests.live import free_port
 
@@ -361,3 +363,59 @@ def test_parameters_open_the_where_group_as_values_of_parsed_terms() -> None:
         assert f"VALUES (?s) {{ ({value}) }}" in bound
         assert bound.count("VALUES") == 1
     assert len(BINDING_CASES) == 4
+
+
+@ONLY_VIRTUOSO
+def _staging_graphs(client: RemoteEndpoint) -> list[object]:
+    """The staging graphs on the engine (every graph is seen: no dataset is given)."""
+    text = "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } FILTER (STRSTARTS(STR(?g), 'urn:stigraph:staging:')) }"
+    return list(client.select(text))
+
+
+@ONLY_VIRTUOSO
+def test_stigraph_load_stages_through_virtuosos_bulk_loader_and_commits_as_one_update(
+    virtuoso: Engine, tmp_path: Path
+) -> None:
+    state = tmp_path / "state"
+    bulk = virtuoso.directory / "bulk"  # inside the directory the engine's ini allows it to read
+    bulk.mkdir(exist_ok=True)
+    env = {**engines.remote_env(virtuoso), **engines.bulk_env(virtuoso, bulk)}
+    env.pop("STIGRAPH_BACKEND")  # chosen by the option below
+    n = 60_010  # more than one Graph Store chunk, and a blank node shared by two triples
+    data = tmp_path / "people.nt"
+    data.write_bytes(_nt("bulk", n - 2) + b"_:b <urn:x:p> <urn:x:o> .\n<urn:x:s> <urn:x:q> _:b .\n")
+    args = ("load", str(data), "--kind", "rdf", "--source-id", "bulk-test", "--no-reconcile", "--backend", "remote")
+    loaded = run_cli(*args, "--bulk-loader", "virtuoso", store=state, env=env)
+    assert loaded.returncode == 0, loaded.stderr
+    with RemoteEndpoint(virtuoso.config) as client:
+        graphs = _staging_graphs(client)
+        assert graphs == []  # the staging graphs went with the commit
+        held = [g for g in held_graphs(client) if "bulk-test" in g.value]
+        assert len(held) == 1
+        rows = client.select(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH {held[0]} {{ ?s ?p ?o }} }}", named_graphs=held)
+        assert int(rows.rows[0]["n"].value) >= n  # the source's triples (and its provenance)
+        shared = client.select(
+            f"SELECT ?b WHERE {{ GRAPH {held[0]} {{ ?b <urn:x:p> <urn:x:o> . <urn:x:s> <urn:x:q> ?b }} }}",
+            named_graphs=held,
+        )
+        assert len(shared) == 1  # one blank node, as in the file
+        generation = read_generation(client)
+    assert list(bulk.iterdir()) == []  # the files are removed once loaded
+    listed = engines.isql(
+        virtuoso.isql_port or 0, "SELECT COUNT(*) FROM DB.DBA.load_list;"
+    )
+    assert "\n0\n" in listed.replace(" ", "")
+    # a loader that cannot be reached fails the load and leaves the engine as it was
+    broken = {**env, "STIGRAPH_REMOTE_ISQL_PASSWORD": "wrong"}
+    data.write_bytes(_nt("other", 10))
+    failed = run_cli(*args, "--bulk-loader", "virtuoso", store=state, env=broken)
+    assert failed.returncode != 0
+    assert "isql at 127.0.0.1:" in failed.stderr and "Traceback" not in failed.stderr
+    with RemoteEndpoint(virtuoso.config) as client:
+        assert read_generation(client) == generation
+        rows = client.select(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH {held[0]} {{ ?s ?p ?o }} }}", named_graphs=held)
+        assert int(rows.rows[0]["n"].value) >= n
+        assert _staging_graphs(client) == []
+    # a bad setting is named
+    bad = run_cli(*args, "--bulk-loader", "oracle", store=state, env=env)
+    assert bad.returncode == 2 and "STIGRAPH_REMOTE_BULK_LOADER" in bad.stderr

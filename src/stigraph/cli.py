@@ -10,6 +10,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
+import pydantic
 import typer
 from pyoxigraph import Quad, QueryBoolean, QuerySolutions, QueryTriples, Variable
 from rich.console import Console
@@ -146,9 +147,22 @@ def load(
     pilist: Annotated[str | None, typer.Option(help="pi-list: IRI of the list.")] = None,
     title: Annotated[str | None, typer.Option(help="Title of the source.")] = None,
     reconcile: _Reconcile = True,
+    backend: Annotated[
+        str | None,
+        typer.Option(help="embedded or remote: where this load writes (default: STIGRAPH_BACKEND)."),
+    ] = None,
+    bulk_loader: Annotated[
+        str | None,
+        typer.Option(
+            "--bulk-loader",
+            help="remote: none (Graph Store requests) or virtuoso (ld_dir/rdf_loader_run through isql; "
+            "default: STIGRAPH_REMOTE_BULK_LOADER).",
+        ),
+    ] = None,
 ) -> None:
     """Load one source: parse, validate, then replace its graphs atomically."""
     spec = _spec_for(source, kind, source_id, fmt, mission, pilist, title)
+    _override_backend(backend, bulk_loader)
     with open_store(state.settings, write=True) as store:
         pipeline = _pipeline(store)
         if reconcile:
@@ -158,6 +172,17 @@ def load(
         _print_load(result.as_dict())
         if result.in_commit is not None:
             _print_reconciliation(result.in_commit)
+
+
+def _override_backend(backend: str | None, bulk_loader: str | None) -> None:
+    """This command's backend and bulk loader, checked as the settings check them."""
+    update: dict[str, Any] = {}
+    if backend is not None:
+        update["backend"] = backend
+    if bulk_loader is not None:
+        update["remote_bulk_loader"] = bulk_loader
+    if update:
+        state.settings = Settings.model_validate({**state.settings.model_dump(), **update})
 
 
 def _print_load(result: dict[str, Any]) -> None:
@@ -876,6 +901,11 @@ def main() -> None:
         elif exc.details and len(exc.details) > 1:
             err.print(f"  ({len(exc.details)} problems; --verbose lists them)")
         sys.exit(exc.exit_code)
+    except pydantic.ValidationError as exc:  # a setting (STIGRAPH_*, or an option that sets one)
+        for e in exc.errors():
+            name = "STIGRAPH_" + "_".join(str(x) for x in e["loc"]).upper()
+            err.print(f"[red]error:[/] setting {name}: {e['msg']}", highlight=False)
+        sys.exit(2)
     except KeyboardInterrupt:
         err.print("[red]interrupted[/]: nothing was committed by the interrupted step")
         sys.exit(130)

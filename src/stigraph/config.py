@@ -61,6 +61,18 @@ class Settings(BaseSettings):
         default=None, ge=1, description="The engine's cap on result rows, if it has one (Virtuoso ResultSetMaxRows)."
     )
     remote_page_size: int = Field(default=10_000, ge=1, description="Rows per page when a large answer is paged.")
+    remote_bulk_loader: Literal["none", "virtuoso"] = Field(
+        default="none",
+        description="How staged graphs reach the engine: Graph Store requests (none), or files loaded by "
+        "Virtuoso's ld_dir/rdf_loader_run through isql (virtuoso; docs/scaling.md).",
+    )
+    remote_bulk_dir: Path | None = Field(
+        default=None, description="A directory stigraph writes and the engine reads (in Virtuoso's DirsAllowed)."
+    )
+    remote_isql: str = Field(default="", description="Virtuoso's isql address, host:port (the bulk loader).")
+    remote_isql_user: str = Field(default="dba", description="The isql user of the bulk loader.")
+    remote_isql_password: SecretStr = Field(default=SecretStr(""), description="Its password.")
+    remote_isql_command: str = Field(default="isql-vt", description="Virtuoso's SQL client (Debian: isql-vt).")
     keep_generations: int = Field(
         default=2, ge=1, description="Committed store generations kept on disk (current included)."
     )
@@ -114,7 +126,7 @@ class Settings(BaseSettings):
     def to_json_with_secrets(self) -> str:
         """The settings for a child process, secrets included (``model_dump_json`` masks them)."""
         data = self.model_dump(mode="json")
-        for name in ("remote_password", "remote_token"):
+        for name in ("remote_password", "remote_token", "remote_isql_password"):
             data[name] = getattr(self, name).get_secret_value()
         return json.dumps(data)
 

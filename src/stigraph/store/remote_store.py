@@ -45,6 +45,7 @@ from stigraph.errors import ErrorContext, StoreError
 from stigraph.namespaces import Minter
 from stigraph.scopes import graph_visible
 from stigraph.store.base import StoreStats
+from stigraph.store.bulk import VirtuosoBulkLoader
 from stigraph.store.generations import Generations
 from stigraph.store.remote import RemoteConfig, RemoteEndpoint
 from stigraph.store.remote_view import RemoteScopeView
@@ -69,6 +70,24 @@ def remote_config(settings: Settings) -> RemoteConfig:
         engine=settings.remote_engine,
         max_rows=settings.remote_max_rows,
         page_size=settings.remote_page_size,
+    )
+
+
+def bulk_loader(settings: Settings) -> VirtuosoBulkLoader | None:
+    """The engine's own loader for staged graphs, when one is configured (:mod:`.bulk`)."""
+    if settings.remote_bulk_loader == "none":
+        return None
+    if settings.remote_bulk_dir is None:
+        raise StoreError(
+            "the Virtuoso bulk loader needs a directory the engine reads",
+            context=ErrorContext(field="STIGRAPH_REMOTE_BULK_DIR", expected="a directory in Virtuoso's DirsAllowed"),
+        )
+    return VirtuosoBulkLoader(
+        settings.remote_bulk_dir,
+        settings.remote_isql,
+        settings.remote_isql_user,
+        settings.remote_isql_password.get_secret_value(),
+        settings.remote_isql_command,
     )
 
 
@@ -117,6 +136,7 @@ class RemoteStore:
         self.derivers: list[Deriver] = derivers or []
         self.minter = Minter(settings.base_iri)
         self.endpoint = RemoteEndpoint(remote_config(settings))
+        self.bulk = bulk_loader(settings) if write else None
         self._gens = Generations(settings.store_path)  # the state directory: writer lock, derived data
         self.janitor_report = None
         if write:

@@ -45,6 +45,14 @@ class RemoteWriter:
         staging = NamedNode(f"{STAGING}{self._tag}:{len(self._staging)}")
         self._staging.append(staging)
         sent = False
+        if self._store.bulk is not None and triples:  # one file, read by the engine's own loader
+            body = serialize(triples, format=RdfFormat.N_TRIPLES)
+            assert body is not None
+            self._store.bulk.load(body, staging)
+            self._ops.append(f"ADD SILENT {staging} TO {target}")
+            self._added.add(target)
+            self._dropped.discard(target)
+            return
         # a blank node is one node only within one request: triples with blank nodes go together
         together = any(isinstance(t.subject, BlankNode) or isinstance(t.object, BlankNode) for t in triples)
         for chunk in _chunks(triples, len(triples) if together else CHUNK_TRIPLES):
