@@ -310,6 +310,25 @@ def test_tables_are_written_at_every_publish_and_never_read_across_generations(
     assert not (answers / table_dir_name(edited)).exists()
 
 
+def test_fact_answers_follow_every_load(curated_store: Path, tmp_path: Path) -> None:
+    store, _ = copy_with_count_query(curated_store, tmp_path)
+    q = CATALOG.get("pi-counts-by-country")
+    fields = sorted({row[0].value for row in _column_terms(store, q, "field")})
+    assert len(fields) >= 3
+    srv = start_server(store, tmp_path / "serve.log", answer_cache_mb=0)
+    try:
+        before = _get(srv.base, q.name, params={"field": fields})
+        assert before.headers["x-answered-from"] == "facts"
+        load_second_list(store, tmp_path)  # new PIs abroad, with fields
+        after = _get(srv.base, q.name, params={"field": fields})
+        assert after.headers["x-answered-from"] == "facts"  # the rows written when the load published
+        assert after.json() != before.json()
+        assert after.json() == _live_json(store, q.name, {"field": fields})
+        assert sum(r["pis"] for r in after.json()) > sum(r["pis"] for r in before.json())
+    finally:
+        srv.stop()
+
+
 def test_precompute_refuses_a_query_not_marked(curated_store: Path) -> None:
     r = run_cli("queries", "precompute", "coauthors", store=curated_store)
     assert r.returncode != 0
