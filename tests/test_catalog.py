@@ -208,10 +208,22 @@ BAD: list[tuple[str, str, str, int]] = [
         8,
     ),
     (
-        "facts-not-precomputed",
-        FACTS_HEAD.replace("#+ precompute: true\n", "") + FACTS_BODY,
-        "the query is not precomputed",
-        8,
+        "facts-required-not-filtered",
+        FACTS_HEAD.replace("#+ precompute: true\n", "")
+        .replace("#+     type: list[iri]\n", "#+     type: list[iri]\n#+     required: true\n")
+        .replace("{field: field}", "{}")
+        + FACTS_BODY,
+        "the required parameter 'field' must select fact rows",
+        9,
+    ),
+    (
+        "facts-concat-without-separator",
+        FACTS_HEAD.replace(
+            "#+   count: {people: person}", "#+   count: {people: person}\n#+   concat: {people: {of: person}}"
+        )
+        + FACTS_BODY,
+        "must name a variable of 'rows' and a separator",
+        11,
     ),
     ("facts-not-mapping", FACTS_HEAD.split("#+ facts:")[0] + "#+ facts: [a]\n" + FACTS_BODY, "must be a mapping", 8),
     (
@@ -284,7 +296,7 @@ def test_a_malformed_query_file_is_refused_with_its_file_and_line(
 
 
 def test_every_kind_of_malformed_file_was_tried() -> None:
-    assert len(BAD) == 49
+    assert len(BAD) == 50
     assert len({b[0] for b in BAD}) == len(BAD)
 
 

@@ -401,9 +401,7 @@ def test_stigraph_load_stages_through_virtuosos_bulk_loader_and_commits_as_one_u
         assert len(shared) == 1  # one blank node, as in the file
         generation = read_generation(client)
     assert list(bulk.iterdir()) == []  # the files are removed once loaded
-    listed = engines.isql(
-        virtuoso.isql_port or 0, "SELECT COUNT(*) FROM DB.DBA.load_list;"
-    )
+    listed = engines.isql(virtuoso.isql_port or 0, "SELECT COUNT(*) FROM DB.DBA.load_list;")
     assert "\n0\n" in listed.replace(" ", "")
     # a loader that cannot be reached fails the load and leaves the engine as it was
     broken = {**env, "STIGRAPH_REMOTE_ISQL_PASSWORD": "wrong"}

@@ -558,8 +558,10 @@ def queries_precompute(
     names = set(name) if name else None
     for n in sorted(names or []):
         q = catalog.get(n)
-        if not q.precompute:
-            raise InputError(f"query {n!r} is not marked 'precompute'", context=_expected("a precomputed query"))
+        if not q.precompute and q.facts is None:
+            raise InputError(
+                f"query {n!r} is not marked 'precompute' and has no 'facts'", context=_expected("a precomputed query")
+            )
     done: list[TableInfo] = []
     with open_store(state.settings, write=True) as store:
 

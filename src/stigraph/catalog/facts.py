@@ -29,7 +29,7 @@ import json
 import time
 from array import array
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -41,6 +41,7 @@ from stigraph.catalog.filters import ColumnFilter, Reach, accepted_keys
 from stigraph.catalog.model import CuratedQuery
 from stigraph.catalog.ordering import OrderKey, sort_permutation, split_order
 from stigraph.errors import CatalogError, ErrorContext
+from stigraph.paths.scan import literal, value
 from stigraph.results import Page
 from stigraph.sparql.lexer import check
 
@@ -78,22 +79,26 @@ class FactsShape:
     columns: list[str]
     count: dict[str, str]
     keys: tuple[OrderKey, ...] | None
+    concat: dict[str, tuple[str, str]] = field(default_factory=dict)
 
     @classmethod
     def of(cls, query: CuratedQuery) -> FactsShape:
         assert query.facts is not None
         split = split_order(query.text)
-        return cls(query.output_columns(), dict(query.facts.count), None if split is None else split.keys)
+        keys = None if split is None else split.keys
+        return cls(query.output_columns(), dict(query.facts.count), keys, dict(query.facts.concat))
 
     def to_json(self) -> dict[str, Any]:
         keys = None if self.keys is None else [[k.variable, k.descending] for k in self.keys]
-        return {"columns": self.columns, "count": self.count, "keys": keys}
+        concat = {c: list(v) for c, v in self.concat.items()}
+        return {"columns": self.columns, "count": self.count, "keys": keys, "concat": concat}
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> FactsShape:
         keys = data.get("keys")
         order = None if keys is None else tuple(OrderKey(str(v), bool(d)) for v, d in keys)
-        return cls(list(data["columns"]), dict(data["count"]), order)
+        concat = {str(c): (str(v), str(sep)) for c, (v, sep) in data.get("concat", {}).items()}
+        return cls(list(data["columns"]), dict(data["count"]), order, concat)
 
 
 def write_facts(store: Store, query: CuratedQuery, target: Path) -> int:
@@ -126,6 +131,7 @@ def write_facts(store: Store, query: CuratedQuery, target: Path) -> int:
             n += 1
     tsv.unlink()
     counted_only = set(spec.count.values()) - set(query.output_columns()) - set(spec.filter.values())
+    counted_only -= {variable for variable, _ in spec.concat.values()}
     counted_only -= {p.table.column for p in query.params.values() if p.table is not None}
     for name, column, dictionary in zip(names, codes, terms, strict=True):
         np.save(target / f"col-{name}.npy", np.frombuffer(column, dtype=np.int32) if n else np.zeros(0, np.int32))
@@ -168,7 +174,7 @@ class FactTable:
         if shape.keys is None:
             return None
         columns, count = shape.columns, shape.count
-        group = [c for c in columns if c not in count]
+        group = [c for c in columns if c not in count and c not in shape.concat]
         key_space = 1
         for c in group:
             key_space *= self.sizes[c] + 1
@@ -187,6 +193,8 @@ class FactTable:
             rest //= width
         for out, source in count.items():
             values[out] = [Literal(int(n)) for n in self._distinct(source, selected, inverse, len(keys))]
+        for out, (source, separator) in shape.concat.items():
+            values[out] = self._concat(source, separator, selected, inverse, len(keys))
         rows = [[values[c][i] for c in columns] for i in range(len(keys))]
         order = sort_permutation(rows, columns, shape.keys)
         if order is None:
@@ -220,6 +228,37 @@ class FactTable:
         first = np.ones(len(pairs), dtype=bool)
         first[1:] = pairs[1:] != pairs[:-1]
         return np.bincount(pairs[first] // width, minlength=groups)
+
+    def _concat(
+        self, column: str, separator: str, selected: np.ndarray, group_of: np.ndarray, groups: int
+    ) -> list[Literal]:
+        """``GROUP_CONCAT(DISTINCT ?column; separator)`` of each group: the distinct bound values
+        in the order the rows first give them, tagged with their language when they all share
+        one (as pyoxigraph does), an empty string for a group without any."""
+        codes = np.asarray(self._columns[column])[selected].astype(np.int64)
+        bound = codes >= 0
+        width = max(self.sizes[column], 1)
+        pairs = group_of[bound].astype(np.int64) * width + codes[bound]
+        order = np.argsort(pairs, kind="stable")  # equal pairs keep their row order
+        ranked = pairs[order]
+        first = np.ones(len(ranked), dtype=bool)
+        first[1:] = ranked[1:] != ranked[:-1]
+        kept = np.sort(order[first])  # the first row of every distinct pair, in row order
+        texts: list[list[str]] = [[] for _ in range(groups)]
+        languages: list[set[str | None]] = [set() for _ in range(groups)]
+        terms = self._term_list(column)
+        for pair in pairs[kept].tolist():
+            g, code = divmod(pair, width)
+            text, language = literal(terms[code]) if terms[code][:1] == '"' else (value(terms[code]), None)
+            texts[g].append(text)
+            languages[g].add(language)
+        out = []
+        for g in range(groups):
+            joined = separator.join(texts[g])
+            tags = languages[g]
+            tag = next(iter(tags)) if len(tags) == 1 else None
+            out.append(Literal(joined, language=tag) if tag else Literal(joined))
+        return out
 
     def _term_list(self, column: str) -> list[str]:
         if column not in self._terms:

@@ -37,7 +37,9 @@ class FactsSpec:
     """The rows under a precomputed count (``facts`` in the header): ``rows`` is a SELECT of the
     rows before grouping, written at publish beside the answer table. Every output column of the
     query is either a variable of those rows (grouped by) or a key of ``count`` (the number of
-    distinct bound values of a row variable in the group). ``filter`` names the row variable a
+    distinct bound values of a row variable in the group) or of ``concat`` (its distinct bound
+    values joined by a separator: ``GROUP_CONCAT(DISTINCT ...)``, in the order the rows give them,
+    which SPARQL leaves to the engine anyway). ``filter`` names the row variable a
     parameter's values keep rows by, for parameters that select rows before they are counted
     (a count over several values cannot be added up from the per-value rows of the table)."""
 
@@ -46,6 +48,7 @@ class FactsSpec:
     filter: dict[str, str]
     variables: tuple[str, ...]  # what ``rows`` projects
     line: int = 0
+    concat: dict[str, tuple[str, str]] = field(default_factory=dict)  # column -> (variable, separator)
 
 
 @dataclass(frozen=True)

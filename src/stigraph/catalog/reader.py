@@ -231,7 +231,7 @@ def _build(
     return query
 
 
-FACTS_KEYS = frozenset({"rows", "count", "filter"})
+FACTS_KEYS = frozenset({"rows", "count", "filter", "concat"})
 
 
 def _facts(q: CuratedQuery, node: _Node, rel: str) -> FactsSpec:
@@ -240,8 +240,8 @@ def _facts(q: CuratedQuery, node: _Node, rel: str) -> FactsSpec:
     def fail(message: str, line: int, field: str, expected: str | None = None) -> CatalogError:
         return CatalogError(message, context=_at(rel, line, field=field, expected=expected))
 
-    if not q.precompute:
-        raise fail("'facts' are the rows under a precomputed count: the query is not precomputed", node.line, "facts")
+    if q.form != "SELECT":
+        raise fail("'facts' are the rows under the counts of a SELECT", node.line, "facts")
     if not isinstance(node.value, dict) or "rows" not in node.value or "count" not in node.value:
         raise fail(
             "'facts' must be a mapping", node.line, "facts", "{rows: <SELECT>, count: {column: variable}, filter}"
@@ -279,10 +279,25 @@ def _facts(q: CuratedQuery, node: _Node, rel: str) -> FactsSpec:
         return out
 
     count, filters = mapping("count"), mapping("filter")
+    concat: dict[str, tuple[str, str]] = {}
+    concat_node = node.value.get("concat")
+    if concat_node is not None:
+        if not isinstance(concat_node.value, dict):
+            raise fail("'concat' of 'facts' must be a mapping", concat_node.line, "concat")
+        for column, spec in concat_node.value.items():
+            value = plain(spec)
+            if not isinstance(value, dict) or set(value) != {"of", "separator"} or str(value["of"]) not in variables:
+                raise fail(
+                    f"'concat' of 'facts' for {column!r} must name a variable of 'rows' and a separator",
+                    concat_node.line,
+                    "concat",
+                    "{column: {of: variable, separator: text}}",
+                )
+            concat[str(column)] = (str(value["of"]), str(value["separator"]))
     columns = q.output_columns()
     count_line = node.value["count"].line
     filter_line = node.value["filter"].line if "filter" in node.value else node.line
-    for c in count:
+    for c in [*count, *concat]:
         if c not in columns:
             raise fail(
                 f"'count' of 'facts' names {c!r}, which the query does not project",
@@ -291,7 +306,7 @@ def _facts(q: CuratedQuery, node: _Node, rel: str) -> FactsSpec:
                 ", ".join(columns),
             )
     for c in columns:
-        if c not in count and c not in variables:
+        if c not in count and c not in concat and c not in variables:
             raise fail(
                 f"column {c!r} is neither counted nor a variable of the 'rows' of 'facts'", rows_node.line, "rows"
             )
@@ -306,7 +321,10 @@ def _facts(q: CuratedQuery, node: _Node, rel: str) -> FactsSpec:
             )
         if p.type != "iri":
             raise fail(f"'filter' of 'facts' keeps rows by IRIs: {name!r} is {p.type}", filter_line, "filter")
-    return FactsSpec(rows=rows, count=count, filter=filters, variables=variables, line=node.line)
+    for p in q.params.values():
+        if p.required and p.name not in filters:
+            raise fail(f"the required parameter {p.name!r} must select fact rows ('filter')", filter_line, "filter")
+    return FactsSpec(rows=rows, count=count, filter=filters, variables=variables, line=node.line, concat=concat)
 
 
 def _precompute(doc: dict[str, _Node], rel: str, st: Structure) -> bool:

@@ -43,7 +43,7 @@ from pyoxigraph import BlankNode, Literal, NamedNode, QuerySolutions, RdfFormat,
 
 from stigraph.catalog.binding import bind, parse_value
 from stigraph.catalog.catalog import Catalog
-from stigraph.catalog.facts import FactsShape, FactTable, write_facts
+from stigraph.catalog.facts import FactTable, write_facts
 from stigraph.catalog.filters import ColumnFilter, Reach, accepted_keys
 from stigraph.catalog.model import CuratedQuery
 from stigraph.catalog.ordering import SplitOrder, sort_permutation, split_order
@@ -235,6 +235,18 @@ def write_table(store: Store, query: CuratedQuery, target: Path) -> TableInfo:
     return TableInfo(query.name, query.scope, n, seconds)
 
 
+def write_facts_only(store: Store, query: CuratedQuery, target: Path) -> TableInfo:
+    """The fact rows of a query that has no table (required parameters), in the same place."""
+    t0 = time.perf_counter()
+    tmp = target.with_name(target.name + ".tmp")
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir(parents=True)
+    n = write_facts(store, query, tmp / "facts")
+    shutil.rmtree(target, ignore_errors=True)
+    os.replace(tmp, target)
+    return TableInfo(query.name, query.scope, n, round(time.perf_counter() - t0, 3))
+
+
 def _line(terms: Sequence[Any]) -> bytes:
     """One row of ``rows.jsonl``."""
     return json.dumps([encode_term(t) for t in terms], ensure_ascii=False, separators=(",", ":")).encode() + b"\n"
@@ -303,10 +315,13 @@ def materialise(
     done = []
     skipped: dict[str, str] = {}
     for query in catalog:
-        if query.precompute and (only is None or query.name in only):
+        if (query.precompute or query.facts is not None) and (only is None or query.name in only):
             target = answers / query.scope / table_dir_name(query)
             try:
-                done.append(write_table(open_scope(query.scope), query, target))
+                if query.precompute:
+                    done.append(write_table(open_scope(query.scope), query, target))
+                else:  # only the rows under its counts (its answers depend on required values)
+                    done.append(write_facts_only(open_scope(query.scope), query, target))
             except StigraphError as exc:
                 if not skip_failing:
                     raise
@@ -326,7 +341,7 @@ def answer_tables(queries_dir: Path, *, skip_failing: bool = False) -> Callable[
         from stigraph.catalog.catalog import load_catalog
 
         catalog = load_catalog(queries_dir)
-        if any(q.precompute for q in catalog):
+        if any(q.precompute or q.facts is not None for q in catalog):
             materialise(catalog, open_scope, answers, skip_failing=skip_failing)
 
     return derive
@@ -346,24 +361,7 @@ class Table:
         self._text_columns: list[str] = meta.get("text", [])
         for v in meta["index"]:
             self._index[v] = json.loads((path / f"by-{v}.json").read_text(encoding="utf-8"))
-        self._facts: FactTable | None = None
         self._groups: dict[str, np.ndarray] = {}
-
-    def fact_rows(self) -> FactTable | None:
-        """The fact rows written with this table (:mod:`.facts`), or None."""
-        if self._facts is None and (self.path / "facts" / "meta.json").exists():
-            self._facts = FactTable(self.path / "facts")
-        return self._facts
-
-    def facts_page(
-        self, shape: FactsShape, filters: Sequence[ColumnFilter], offset: int, limit: int, reach: Reach | None
-    ) -> Page | None:
-        """The page computed from the fact rows, or None when there are none or they cannot
-        give it (the live query runs)."""
-        if self.fact_rows() is None:
-            return None
-        assert self._facts is not None
-        return self._facts.answer(shape, filters, offset, limit, reach)
 
     def page(self, filters: Sequence[ColumnFilter], offset: int, limit: int, reach: Reach | None = None) -> Page:
         """Rows ``offset`` to ``offset + limit`` of the rows that pass every filter, in the
@@ -503,3 +501,18 @@ def open_table(path: str) -> Table | None:
             _OPEN.clear()
         table = _OPEN[path] = Table(Path(path))
     return table
+
+
+_OPEN_FACTS: dict[str, FactTable] = {}
+
+
+def open_facts(path: str) -> FactTable | None:
+    """The fact rows written in the table directory ``path`` (kept open, like tables), or None."""
+    facts = _OPEN_FACTS.get(path)
+    if facts is None:
+        if not (Path(path) / "facts" / "meta.json").exists():
+            return None
+        if len(_OPEN_FACTS) >= 16:
+            _OPEN_FACTS.clear()
+        facts = _OPEN_FACTS[path] = FactTable(Path(path) / "facts")
+    return facts

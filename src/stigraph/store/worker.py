@@ -44,7 +44,7 @@ from pyoxigraph import (
 from stigraph.catalog.facts import FactsShape
 from stigraph.catalog.filters import ColumnFilter
 from stigraph.catalog.ordering import sorted_page
-from stigraph.catalog.tables import open_table
+from stigraph.catalog.tables import open_facts, open_table
 from stigraph.config import Settings
 from stigraph.errors import StigraphError, StoreLockedError
 from stigraph.formats import GRAPH_FORMATS, RESULT_FORMATS
@@ -329,8 +329,9 @@ class Worker:
             return None
         store = self.snapshot(job["scope"])  # first: it moves to the current generation
         path = self.gens.derived_path(self.generation) / job["scope"] / spec["dir"]
-        table = open_table(str(path))
-        if table is None:
+        facts = open_facts(str(path)) if spec.get("facts") else None
+        table = None if spec.get("facts") else open_table(str(path))
+        if table is None and facts is None:
             return None
         filters = [
             ColumnFilter(f["column"], tuple(term_from_json(t) for t in f["terms"]), f["match"], f["via"])
@@ -340,10 +341,11 @@ class Worker:
         def reach(term: Any, via: str) -> list[Any]:
             return [q.object for q in store.quads_for_pattern(term, NamedNode(via), None, None)]
 
-        if spec.get("facts"):
-            return table.facts_page(
+        if facts is not None:
+            return facts.answer(
                 FactsShape.from_json(spec["facts"]), filters, int(job["offset"]), int(job["limit"]), reach
             )
+        assert table is not None
         return table.page(filters, int(job["offset"]), int(job["limit"]), reach)
 
     def job_graph_get(self, job: dict[str, Any]) -> None:
