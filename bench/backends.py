@@ -63,10 +63,10 @@ ACCEPT = "application/sparql-results+json"
 BACKENDS = ("embedded", "oxigraph", "virtuoso", "virtuoso-bulk")
 
 
-def remote_settings(running: engines.Engine | None, bulk_dir: Path | None) -> dict[str, object]:
+def remote_settings(running: engines.Engine | None, bulk_dir: Path | None, timeout: float) -> dict[str, object]:
     if running is None:
         return {}
-    settings = engines.remote_settings(running)
+    settings = {**engines.remote_settings(running), "remote_timeout": str(timeout)}
     if bulk_dir is not None:
         settings.update(
             {k.removeprefix("STIGRAPH_").lower(): v for k, v in engines.bulk_env(running, bulk_dir).items()}
@@ -150,7 +150,7 @@ def run_backend(
             if name == "virtuoso-bulk":
                 bulk_dir = work / "engine" / "bulk"
                 bulk_dir.mkdir()
-        settings = remote_settings(running, bulk_dir)
+        settings = remote_settings(running, bulk_dir, args.remote_timeout)
         state = work / "state"
         for source, path in VOCABULARIES:
             cli(state, settings, "load", str(path), "--kind", "rdf", "--source-id", source, "--no-reconcile")
@@ -177,6 +177,7 @@ def main() -> None:
     ap.add_argument("--heavy-requests", type=int, default=5)
     ap.add_argument("--backends", default=",".join(BACKENDS))
     ap.add_argument("--virtuoso-buffers", type=int, default=170_000, help="NumberOfBuffers (8 KB pages)")
+    ap.add_argument("--remote-timeout", type=float, default=3600, help="STIGRAPH_REMOTE_TIMEOUT of the remote loads")
     ap.add_argument("--workdir", type=Path)
     ap.add_argument("--output", type=Path)
     args = ap.parse_args()
