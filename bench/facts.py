@@ -32,7 +32,7 @@ from pyoxigraph import NamedNode, Store, Variable
 
 from stigraph.catalog.binding import bind
 from stigraph.catalog.catalog import load_catalog
-from stigraph.catalog.facts import FactsShape, facts_filters
+from stigraph.catalog.facts import FactsShape, comparable, facts_filters
 from stigraph.catalog.model import CuratedQuery
 from stigraph.catalog.ordering import sorted_page
 from stigraph.catalog.tables import open_facts, table_dir_name
@@ -57,20 +57,6 @@ def live(snapshot: Store, q: CuratedQuery, given: dict[str, list[str]]) -> list[
 def once(rows: list[list[str]]) -> list[list[str]]:
     """Without the repeats of the row before (a label in two graphs repeats a live row)."""
     return [r for i, r in enumerate(rows) if i == 0 or r != rows[i - 1]]
-
-
-def as_sets(q: CuratedQuery, rows: list[list[str]]) -> list[list[Any]]:
-    """GROUP_CONCAT columns as (set of values, tag): SPARQL leaves their order to the engine."""
-    assert q.facts is not None
-    at = {q.output_columns().index(c): sep for c, (_, sep) in q.facts.concat.items()}
-    out: list[list[Any]] = []
-    for row in rows:
-        cells: list[Any] = list(row)
-        for i, sep in at.items():
-            text, _, tag = cells[i].rpartition('"')
-            cells[i] = (frozenset(text[1:].split(sep)), tag)
-        out.append(cells)
-    return out
 
 
 def main() -> None:
@@ -133,7 +119,7 @@ def main() -> None:
                 last_live = time.perf_counter() - t0
                 row["live_s"] = round(last_live, 2)
                 got = [[str(t) for t in r] for r in page.rows]
-                if as_sets(q, got) != as_sets(q, once(expected)):
+                if comparable(q, got) != comparable(q, once(expected)):
                     sys.exit(f"facts and live differ for {q.name} {given}")
                 row["same_rows"] = True
             results.append(row)

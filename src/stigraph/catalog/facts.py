@@ -101,6 +101,22 @@ class FactsShape:
         return cls(list(data["columns"]), dict(data["count"]), order, concat)
 
 
+def comparable(query: CuratedQuery, rows: Sequence[Sequence[str]]) -> list[list[Any]]:
+    """Rows of terms in N-Triples with each ``concat`` column as (set of values, the rest after
+    the text): how a fact answer is compared with the live query's, since SPARQL leaves the
+    order inside GROUP_CONCAT to the engine (tests and bench/facts.py)."""
+    assert query.facts is not None
+    at = {query.output_columns().index(c): sep for c, (_, sep) in query.facts.concat.items()}
+    out: list[list[Any]] = []
+    for row in rows:
+        cells: list[Any] = list(row)
+        for i, sep in at.items():
+            text, _, rest = cells[i].rpartition('"')
+            cells[i] = (frozenset(text[1:].split(sep)), rest)
+        out.append(cells)
+    return out
+
+
 def write_facts(store: Store, query: CuratedQuery, target: Path) -> int:
     """Run the query's ``facts`` rows on ``store`` and write them to ``target`` (a new folder)."""
     spec = query.facts
