@@ -293,7 +293,7 @@ class FactTable:
             return None
         decoded = self._decoded.setdefault(column, {})
         if code not in decoded:
-            text = self._term_list(column)[code]  # a TSV term is a Turtle term (numbers bare)
-            doc = f"<urn:k> <urn:v> {text} .\n".encode()
+            written = self._term_list(column)[code]  # a TSV term is a Turtle term (numbers bare)
+            doc = f"<urn:k> <urn:v> {written} .\n".encode()
             decoded[code] = next(iter(parse(doc, format=RdfFormat.TURTLE))).object
         return decoded[code]
