@@ -10,8 +10,6 @@ from pathlib import Path
 import pytest
 from pyoxigraph import RdfFormat, parse
 
-from stigraph.config import Settings
-
 from .conftest import REPO, run_cli
 
 
@@ -98,12 +96,6 @@ def test_query_errors_are_one_line(bundled: Path) -> None:
     result = run_cli("query", "SELECT * WHERE { ?s ?p }", store=bundled)
     assert result.returncode == 2
     assert result.stderr.startswith("error:") and "Traceback" not in result.stderr
-
-
-def test_docs_cover_every_setting() -> None:
-    doc = (REPO / "docs" / "configuration.md").read_text(encoding="utf-8")
-    missing = [f"STIGRAPH_{name.upper()}" for name in Settings.model_fields if f"STIGRAPH_{name.upper()}" not in doc]
-    assert missing == []
 
 
 def test_docs_cover_every_pi_list_column() -> None:
