@@ -217,6 +217,16 @@ BAD: list[tuple[str, str, str, int]] = [
         9,
     ),
     (
+        "facts-concat-not-a-column",
+        FACTS_HEAD.replace(
+            "#+   count: {people: person}",
+            '#+   count: {people: person}\n#+   concat: {names: {of: person, separator: "; "}}',
+        )
+        + FACTS_BODY,
+        "'concat' of 'facts' names 'names', which the query does not project",
+        11,
+    ),
+    (
         "facts-concat-without-separator",
         FACTS_HEAD.replace(
             "#+   count: {people: person}", "#+   count: {people: person}\n#+   concat: {people: {of: person}}"
@@ -296,7 +306,7 @@ def test_a_malformed_query_file_is_refused_with_its_file_and_line(
 
 
 def test_every_kind_of_malformed_file_was_tried() -> None:
-    assert len(BAD) == 50
+    assert len(BAD) == 51
     assert len({b[0] for b in BAD}) == len(BAD)
 
 

@@ -40,6 +40,8 @@ class CuratedEndpoint:
         self.ctx = ctx
         self.catalog = catalog
         self.cache = AnswerCache(ctx.settings.answer_cache_mb * 1024 * 1024)
+        # what a worker needs to answer from fact rows, worked out once per query (it lexes the text)
+        self.fact_shapes = {q.name: FactsShape.of(q).to_json() for q in catalog if q.facts is not None}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         await serve_protocol(self.ctx, "/api/queries/{name}", self.handle, scope, receive, send)
@@ -135,7 +137,7 @@ class CuratedEndpoint:
         facts = None
         if filters is None and same_scope:  # the fact rows under its counts may give it
             filters = facts_filters(query, given)
-            facts = None if filters is None else FactsShape.of(query).to_json()
+            facts = None if filters is None else self.fact_shapes[query.name]
         if filters is not None:  # the generation's answer table holds this answer (if it was written)
             job["table"] = {
                 "dir": table_dir_name(query),

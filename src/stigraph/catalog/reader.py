@@ -235,7 +235,7 @@ FACTS_KEYS = frozenset({"rows", "count", "filter", "concat"})
 
 
 def _facts(q: CuratedQuery, node: _Node, rel: str) -> FactsSpec:
-    """``facts: {rows, count, filter}`` (see :class:`FactsSpec`), checked against the query."""
+    """``facts: {rows, count, concat, filter}`` (see :class:`FactsSpec`), checked against the query."""
 
     def fail(message: str, line: int, field: str, expected: str | None = None) -> CatalogError:
         return CatalogError(message, context=_at(rel, line, field=field, expected=expected))
@@ -295,16 +295,14 @@ def _facts(q: CuratedQuery, node: _Node, rel: str) -> FactsSpec:
                 )
             concat[str(column)] = (str(value["of"]), str(value["separator"]))
     columns = q.output_columns()
-    count_line = node.value["count"].line
     filter_line = node.value["filter"].line if "filter" in node.value else node.line
-    for c in [*count, *concat]:
-        if c not in columns:
-            raise fail(
-                f"'count' of 'facts' names {c!r}, which the query does not project",
-                count_line,
-                "count",
-                ", ".join(columns),
-            )
+    for key, names in (("count", count), ("concat", concat)):
+        for c in names:
+            if c not in columns:
+                line = node.value[key].line
+                raise fail(
+                    f"'{key}' of 'facts' names {c!r}, which the query does not project", line, key, ", ".join(columns)
+                )
     for c in columns:
         if c not in count and c not in concat and c not in variables:
             raise fail(

@@ -49,17 +49,15 @@ class RemoteWriter:
             body = serialize(triples, format=RdfFormat.N_TRIPLES)
             assert body is not None
             self._store.bulk.load(body, staging)
-            self._ops.append(f"ADD SILENT {staging} TO {target}")
-            self._added.add(target)
-            self._dropped.discard(target)
-            return
-        # a blank node is one node only within one request: triples with blank nodes go together
-        together = any(isinstance(t.subject, BlankNode) or isinstance(t.object, BlankNode) for t in triples)
-        for chunk in _chunks(triples, len(triples) if together else CHUNK_TRIPLES):
-            body = serialize(chunk, format=RdfFormat.N_TRIPLES)
-            assert body is not None
-            self._endpoint.add_to_graph(staging, body)
             sent = True
+        else:
+            # a blank node is one node only within one request: triples with blank nodes go together
+            together = any(isinstance(t.subject, BlankNode) or isinstance(t.object, BlankNode) for t in triples)
+            for chunk in _chunks(triples, len(triples) if together else CHUNK_TRIPLES):
+                body = serialize(chunk, format=RdfFormat.N_TRIPLES)
+                assert body is not None
+                self._endpoint.add_to_graph(staging, body)
+                sent = True
         if sent:
             self._ops.append(f"ADD SILENT {staging} TO {target}")
             self._added.add(target)
