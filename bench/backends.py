@@ -1,6 +1,6 @@
 """The same service on each backend: load the same generated graph through `stigraph load` into
 the embedded store, a real `oxigraph serve`, and a real Virtuoso 7 (through Graph Store
-requests, and through Virtuoso's bulk loader), then serve each with `stigraph serve` and run
+requests, and through Virtuoso's or Oxigraph's bulk loader), then serve each with `stigraph serve` and run
 the SPARQL service benchmark's query mix (bench/http.py: profile, aggregate, coauthors) against
 `/sparql`, all in one run.
 
@@ -60,13 +60,17 @@ sys.path.insert(0, str(REPO))
 from tests import engines
 
 ACCEPT = "application/sparql-results+json"
-BACKENDS = ("embedded", "oxigraph", "virtuoso", "virtuoso-bulk")
+BACKENDS = ("embedded", "oxigraph", "oxigraph-bulk", "virtuoso", "virtuoso-bulk")
 
 
-def remote_settings(running: engines.Engine | None, bulk_dir: Path | None, timeout: float) -> dict[str, object]:
+def remote_settings(
+    running: engines.Engine | None, bulk_dir: Path | None, timeout: float, oxigraph_bulk: bool = False
+) -> dict[str, object]:
     if running is None:
         return {}
     settings = {**engines.remote_settings(running), "remote_timeout": str(timeout)}
+    if oxigraph_bulk:
+        settings["remote_bulk_loader"] = "oxigraph"
     if bulk_dir is not None:
         settings.update(
             {k.removeprefix("STIGRAPH_").lower(): v for k, v in engines.bulk_env(running, bulk_dir).items()}
@@ -141,7 +145,7 @@ def run_backend(
     with ExitStack() as stack:
         running = None
         bulk_dir = None
-        if name == "oxigraph":
+        if name.startswith("oxigraph"):
             running = stack.enter_context(engines.oxigraph_server(work / "engine"))
         elif name.startswith("virtuoso"):
             running = stack.enter_context(
@@ -150,7 +154,7 @@ def run_backend(
             if name == "virtuoso-bulk":
                 bulk_dir = work / "engine" / "bulk"
                 bulk_dir.mkdir()
-        settings = remote_settings(running, bulk_dir, args.remote_timeout)
+        settings = remote_settings(running, bulk_dir, args.remote_timeout, oxigraph_bulk=name == "oxigraph-bulk")
         state = work / "state"
         for source, path in VOCABULARIES:
             cli(state, settings, "load", str(path), "--kind", "rdf", "--source-id", source, "--no-reconcile")

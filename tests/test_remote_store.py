@@ -417,3 +417,55 @@ def test_stigraph_load_stages_through_virtuosos_bulk_loader_and_commits_as_one_u
     # a bad setting is named
     bad = run_cli(*args, "--bulk-loader", "oracle", store=state, env=env)
     assert bad.returncode == 2 and "STIGRAPH_REMOTE_BULK_LOADER" in bad.stderr
+
+
+ONLY_OXIGRAPH = pytest.mark.parametrize("server", ["oxigraph"], indirect=True)
+
+
+@ONLY_OXIGRAPH
+def test_stigraph_load_stages_through_oxigraphs_bulk_loader_and_commits_as_one_update(
+    server: Engine, engine: RemoteEndpoint, tmp_path: Path
+) -> None:
+    """``--bulk-loader oxigraph``: each staged graph is one Graph Store request that the server's
+    bulk loader takes (``no_transaction``); the commit is the same single update, and the staging
+    graphs are gone after it. A staging request that fails leaves the engine as it was."""
+    assert server.name == "oxigraph"
+    state = tmp_path / "state"
+    env = engines.remote_env(server)
+    env.pop("STIGRAPH_BACKEND")  # chosen by the option below
+    n = 60_010  # more than one Graph Store chunk, and a blank node shared by two triples
+    data = tmp_path / "people.nt"
+    data.write_bytes(_nt("oxbulk", n - 2) + b"_:b <urn:x:p> <urn:x:o> .\n<urn:x:s> <urn:x:q> _:b .\n")
+    args = ("load", str(data), "--kind", "rdf", "--source-id", "oxbulk-test", "--no-reconcile", "--backend", "remote")
+    loaded = run_cli(*args, "--bulk-loader", "oxigraph", store=state, env=env)
+    assert loaded.returncode == 0, loaded.stderr
+    held = [g for g in held_graphs(engine) if "oxbulk-test" in g.value]
+    assert len(held) == 1
+    assert _staging_graphs_of(engine) == []
+    rows = engine.select(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH {held[0]} {{ ?s ?p ?o }} }}", named_graphs=held)
+    assert int(rows.rows[0]["n"].value) >= n  # the source's triples (and its provenance)
+    shared = engine.select(
+        f"SELECT ?b WHERE {{ GRAPH {held[0]} {{ ?b <urn:x:p> <urn:x:o> . <urn:x:s> <urn:x:q> ?b }} }}",
+        named_graphs=held,
+    )
+    assert len(shared) == 1  # one blank node, as in the file
+    generation = read_generation(engine)
+    # a staging request the engine refuses (sent to its query service, which takes no data)
+    # fails the load, without a trace, and leaves the generation and the data as they were
+    broken = {**env, "STIGRAPH_REMOTE_GRAPH_STORE_URL": env["STIGRAPH_REMOTE_QUERY_URL"]}
+    data.write_bytes(_nt("other", 10))
+    failed = run_cli(*args, "--bulk-loader", "oxigraph", store=state, env=broken)
+    assert failed.returncode != 0 and "Traceback" not in failed.stderr, failed.stderr
+    assert read_generation(engine) == generation
+    rows = engine.select(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH {held[0]} {{ ?s ?p ?o }} }}", named_graphs=held)
+    assert int(rows.rows[0]["n"].value) >= n
+    assert _staging_graphs_of(engine) == []
+    # the Oxigraph loader on another engine is refused by name
+    other = {**env, "STIGRAPH_REMOTE_ENGINE": "virtuoso"}
+    refused = run_cli(*args, "--bulk-loader", "oxigraph", store=state, env=other)
+    assert refused.returncode != 0 and "STIGRAPH_REMOTE_ENGINE" in refused.stderr, refused.stderr
+
+
+def _staging_graphs_of(client: RemoteEndpoint) -> list[object]:
+    text = "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } FILTER (STRSTARTS(STR(?g), 'urn:stigraph:staging:')) }"
+    return list(client.select(text))

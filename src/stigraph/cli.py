@@ -155,8 +155,8 @@ def load(
         str | None,
         typer.Option(
             "--bulk-loader",
-            help="remote: none (Graph Store requests) or virtuoso (ld_dir/rdf_loader_run through isql; "
-            "default: STIGRAPH_REMOTE_BULK_LOADER).",
+            help="remote: none (Graph Store requests), virtuoso (ld_dir/rdf_loader_run through isql) or "
+            "oxigraph (the server's bulk loader; default: STIGRAPH_REMOTE_BULK_LOADER).",
         ),
     ] = None,
 ) -> None:

@@ -61,10 +61,11 @@ class Settings(BaseSettings):
         default=None, ge=1, description="The engine's cap on result rows, if it has one (Virtuoso ResultSetMaxRows)."
     )
     remote_page_size: int = Field(default=10_000, ge=1, description="Rows per page when a large answer is paged.")
-    remote_bulk_loader: Literal["none", "virtuoso"] = Field(
+    remote_bulk_loader: Literal["none", "virtuoso", "oxigraph"] = Field(
         default="none",
-        description="How staged graphs reach the engine: Graph Store requests (none), or files loaded by "
-        "Virtuoso's ld_dir/rdf_loader_run through isql (virtuoso; docs/scaling.md).",
+        description="How staged graphs reach the engine: Graph Store requests (none), files loaded by "
+        "Virtuoso's ld_dir/rdf_loader_run through isql (virtuoso), or Oxigraph server's bulk loader "
+        "(oxigraph: Graph Store requests without a transaction; docs/scaling.md).",
     )
     remote_bulk_dir: Path | None = Field(
         default=None, description="A directory stigraph writes and the engine reads (in Virtuoso's DirsAllowed)."

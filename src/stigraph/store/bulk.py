@@ -1,4 +1,4 @@
-"""Staging large graphs on Virtuoso with its own bulk loader instead of Graph Store requests.
+"""Staging large graphs through an engine's own bulk loader instead of Graph Store requests.
 
 A write block on a remote engine stages each graph in a private graph and commits them all in
 one update (:mod:`stigraph.store.remote_writer`). By default a staged graph is sent as Graph
@@ -13,6 +13,13 @@ moves them into place is the same single update, so a failed bulk load leaves th
 
 The statements name only a file and a graph stigraph made (checked against a strict pattern),
 never data: the data goes through the file.
+
+Oxigraph server has no loader of its own to call while it serves (``oxigraph load`` needs the
+store to itself), but its Graph Store endpoint takes ``no_transaction``: the request's data then
+goes through the same bulk loader as ``oxigraph load`` instead of one transaction (2.8 times
+faster for a million triples here; docs/scaling.md). Without a transaction a failed request may
+leave part of the data behind, which is why it is only used for staging graphs: the commit that
+moves them into place is still one update. ``STIGRAPH_REMOTE_BULK_LOADER=oxigraph``.
 """
 
 from __future__ import annotations
@@ -25,9 +32,32 @@ from pathlib import Path
 from pyoxigraph import NamedNode
 
 from stigraph.errors import ErrorContext, StoreError
+from stigraph.store.remote import RemoteEndpoint
 
 _SAFE_PATH = re.compile(r"^[A-Za-z0-9/._+-]+$")
 _SAFE_IRI = re.compile(r"^urn:stigraph:staging:[A-Za-z0-9:._-]+$")
+
+
+def _staging_only(graph: NamedNode) -> None:
+    if not _SAFE_IRI.match(graph.value):
+        raise StoreError(f"the bulk loader only writes staging graphs, not <{graph.value}>", context=ErrorContext())
+
+
+class OxigraphBulkLoader:
+    """Loads N-Triples into one graph of an Oxigraph server with its bulk loader (one Graph Store
+    request with ``no_transaction``)."""
+
+    def __init__(self, endpoint: RemoteEndpoint) -> None:
+        if endpoint.config.engine != "oxigraph":
+            raise StoreError(
+                f"the Oxigraph bulk loader needs an Oxigraph server, not {endpoint.config.engine!r}",
+                context=ErrorContext(field="STIGRAPH_REMOTE_ENGINE", expected="oxigraph"),
+            )
+        self.endpoint = endpoint
+
+    def load(self, body: bytes, graph: NamedNode) -> None:
+        _staging_only(graph)
+        self.endpoint.add_to_graph(graph, body, bulk=True)
 
 
 class VirtuosoBulkLoader:
@@ -61,8 +91,7 @@ class VirtuosoBulkLoader:
     def load(self, body: bytes, graph: NamedNode) -> None:
         """Load the N-Triples ``body`` into ``graph``, or raise :class:`StoreError` with the
         loader's own message (the graph may then hold part of it: it is a staging graph)."""
-        if not _SAFE_IRI.match(graph.value):
-            raise StoreError(f"the bulk loader only writes staging graphs, not <{graph.value}>", context=ErrorContext())
+        _staging_only(graph)
         name = f"stigraph-{uuid.uuid4().hex}.nt"
         path = self.directory / name
         path.write_bytes(body)

@@ -291,9 +291,12 @@ class RemoteEndpoint:
         )
         self._check(response, "graph replacement")
 
-    def add_to_graph(self, graph: NamedNode, ntriples: bytes) -> None:
-        """``ntriples`` added to the graph (Graph Store Protocol POST)."""
+    def add_to_graph(self, graph: NamedNode, ntriples: bytes, *, bulk: bool = False) -> None:
+        """``ntriples`` added to the graph (Graph Store Protocol POST). ``bulk``: through Oxigraph
+        server's bulk loader, without a transaction (:mod:`stigraph.store.bulk`)."""
         url, params = self._graph_url(graph)
+        if bulk:
+            params["no_transaction"] = ""
         response = self._send(
             "POST", url, params=params, content=ntriples, headers={"Content-Type": "application/n-triples"}
         )

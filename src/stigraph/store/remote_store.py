@@ -45,7 +45,7 @@ from stigraph.errors import ErrorContext, StoreError
 from stigraph.namespaces import Minter
 from stigraph.scopes import graph_visible
 from stigraph.store.base import StoreStats
-from stigraph.store.bulk import VirtuosoBulkLoader
+from stigraph.store.bulk import OxigraphBulkLoader, VirtuosoBulkLoader
 from stigraph.store.generations import Generations
 from stigraph.store.remote import RemoteConfig, RemoteEndpoint
 from stigraph.store.remote_view import RemoteScopeView
@@ -73,10 +73,12 @@ def remote_config(settings: Settings) -> RemoteConfig:
     )
 
 
-def bulk_loader(settings: Settings) -> VirtuosoBulkLoader | None:
+def bulk_loader(settings: Settings, endpoint: RemoteEndpoint) -> OxigraphBulkLoader | VirtuosoBulkLoader | None:
     """The engine's own loader for staged graphs, when one is configured (:mod:`.bulk`)."""
     if settings.remote_bulk_loader == "none":
         return None
+    if settings.remote_bulk_loader == "oxigraph":
+        return OxigraphBulkLoader(endpoint)
     if settings.remote_bulk_dir is None:
         raise StoreError(
             "the Virtuoso bulk loader needs a directory the engine reads",
@@ -136,7 +138,7 @@ class RemoteStore:
         self.derivers: list[Deriver] = derivers or []
         self.minter = Minter(settings.base_iri)
         self.endpoint = RemoteEndpoint(remote_config(settings))
-        self.bulk = bulk_loader(settings) if write else None
+        self.bulk = bulk_loader(settings, self.endpoint) if write else None
         self._gens = Generations(settings.store_path)  # the state directory: writer lock, derived data
         self.janitor_report = None
         if write:
