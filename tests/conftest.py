@@ -170,3 +170,13 @@ def curated_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
     loaded = run_cli("load", str(fixture), "--source-id", "queries-fixture", store=root / "store")
     assert loaded.returncode == 0, loaded.stderr
     return root / "store"
+
+
+@pytest.fixture(scope="session")
+def deployments(served_store: Path, tmp_path_factory: pytest.TempPathFactory):
+    """The test data sets on every backend, built on first use (tests/deployments.py)."""
+    from tests.deployments import Deployments
+
+    built = Deployments(tmp_path_factory.mktemp("deployments"), served_store)
+    yield built
+    built.close()

@@ -1,20 +1,18 @@
-"""The service on each backend: the embedded store, a real ``oxigraph serve`` and a real
-Virtuoso 7, each loaded through the same pipeline with the same data (the bundled graph, the
-PI-list sample, the curated-query fixture) and served by a real ``stigraph serve``.
+"""The store's contract on each backend: the embedded store, a real ``oxigraph serve`` and a
+real Virtuoso 7, each loaded through the same pipeline with the same data (the bundled graph,
+the PI-list sample, the curated-query fixture; tests/deployments.py) and served by a real
+``stigraph serve``: counts and generations, a refused load or a failed write leaves the data as
+it was, scopes through SPARQLWrapper, a partner export, pathfinding, and blank nodes in a write
+larger than one staging request.
 
-What runs on every backend: the store's contract (counts, generations, a refused load leaves
-the data as it was), the SPARQL endpoint through SPARQLWrapper (scopes, no escape from them),
-every curated query against its golden answer, a partner export, and pathfinding. Virtuoso
-answers some curated queries differently from the SPARQL 1.1 semantics the goldens were made
-with; those are listed, with the reason, in ``VIRTUOSO_DIFFERS`` (and docs/scaling.md), and
-the test fails when the list is wrong in either direction.
+The SPARQL endpoint, client, curated API, export and path modules run on every backend too (each
+imports its backend fixture from tests/deployments.py); this module is what is specific to
+storing on an engine.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -25,25 +23,9 @@ from SPARQLWrapper import JSON, SPARQLWrapper
 
 from stigraph.config import Settings
 from tests import engines
-from tests.conftest import REPO, build_served_store, make_settings, run_cli
-from tests.live import ADMIN, PARTNER, LiveServer, start_server
-from tests.test_curated_api import CATALOG, FIXTURE, GOLDEN_NAMES, golden_answer, golden_file
-
-BACKENDS = ["embedded", "oxigraph", "virtuoso"]
-
-# Curated queries whose answers on Virtuoso 7.2.5 differ from the goldens, and why.
-VIRTUOSO_DIFFERS: dict[str, str] = {
-    "board-members": "GROUP_CONCAT over the values of OPTIONAL parts gives an empty string for some "
-    "members whose fields and affiliations SPARQL (and Oxigraph) list",
-    "coauthorship-abroad-japan": "MIN over language-tagged names does not pick the first by their text "
-    "(a person at two institutions gets the other one)",
-    "international-coauthorship-share": "Virtuoso's SQL compiler fails on the query "
-    "(SQ156 Internal Optimized compiler error: Bad dfe in sqlo_place_exp)",
-    "missions-and-jurisdictions": "BIND (EXISTS { ... }) is true for a mission with no S&T fellow",
-    "pis-without-orcid": "a PI without an ORCID iD is missing from the answer",
-    "programmes-connecting-place": "with a place given, the rows of the UNION branch that does not mention "
-    "the place (worldwide programmes) are lost in the join with the given value",
-}
+from tests.conftest import REPO, make_settings, run_cli
+from tests.deployments import BACKENDS, Deployments
+from tests.live import ADMIN, PARTNER, LiveServer
 
 
 @dataclass
@@ -57,29 +39,12 @@ class Served:
         return run_cli(*args, store=self.state, env=self.env)
 
 
-def _build(backend: str, root: Path, stack: ExitStack) -> Served:
-    env: dict[str, str] = {}
-    extra: dict[str, Any] = {}
-    if backend != "embedded":
-        # Virtuoso with a result cap below some of the answers the suite reads (whole graphs for
-        # the export, edge scans for the path index): they must come in pages, not cut
-        running = stack.enter_context(engines.engine(backend, root / "engine", max_rows=2_000))
-        env = engines.remote_env(running)
-        extra = engines.remote_settings(running)
-    state = root / "store"
-    settings = Settings.model_validate({**make_settings(state).model_dump(), **extra})
-    build_served_store(settings)
-    loaded = run_cli("load", str(FIXTURE), "--source-id", "queries-fixture", store=state, env=env)
-    assert loaded.returncode == 0, loaded.stderr
-    server = start_server(state, root / "serve.log", **extra)
-    stack.callback(server.stop)
-    return Served(backend, server, state, env)
-
-
 @pytest.fixture(scope="module", params=BACKENDS)
-def served(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
-    with ExitStack() as stack:
-        yield _build(request.param, tmp_path_factory.mktemp(request.param), stack)
+def served(request: pytest.FixtureRequest, deployments: Deployments) -> Served:
+    """The curated data set on each backend, shared with the curated API tests of this worker
+    (what a test here writes, it takes back)."""
+    deployment = deployments.get(request.param, "curated")
+    return Served(request.param, deployments.server(request.param, "curated"), deployment.state, deployment.env)
 
 
 # -- the store -------------------------------------------------------------------------------
@@ -211,55 +176,6 @@ def test_ask_and_construct_through_the_protocol(served: Served) -> None:
     assert r.status_code == 200 and len(r.text.splitlines()) == 5
 
 
-# -- curated queries ---------------------------------------------------------------------------
-
-
-def test_every_curated_query_gives_its_golden_answer_on_every_backend(served: Served) -> None:
-    differing = {}
-    for name in GOLDEN_NAMES:
-        try:
-            got = golden_answer(served.server, name)
-        except AssertionError as exc:
-            got = [{"error": str(exc)[:300]}]
-        if _unordered(got) != _unordered(golden_file(name)):
-            differing[name] = got
-    assert len(GOLDEN_NAMES) == len(CATALOG) >= 30
-    expected = set(VIRTUOSO_DIFFERS) if served.backend == "virtuoso" else set()
-    assert set(differing) == expected, (
-        f"differ: {sorted(differing)}; expected to differ: {sorted(expected)}; first differences: "
-        + str({n: _first_difference(a, golden_file(n)) for n, a in differing.items() if n not in expected})
-    )
-
-
-def _unordered(cases: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The answers with each ``GROUP_CONCAT`` cell's parts sorted, and the digests dropped: SPARQL
-    leaves the order of the values it concatenates to the engine (§18.5.1.7), and an engine
-    loaded another way (staged graphs added to the data) lists them in another order."""
-
-    def cell(v: Any) -> Any:
-        if not isinstance(v, str):
-            return v
-        for separator in ("; ", "\n", ", "):  # the separators the curated queries concatenate with
-            if separator in v:
-                return separator.join(sorted(v.split(separator)))
-        return v
-
-    def rows(rs: list[dict[str, Any]]) -> list[str]:
-        return sorted(json.dumps({k: cell(v) for k, v in r.items()}, sort_keys=True) for r in rs)
-
-    return [{k: rows(v) if k == "rows" else v for k, v in c.items() if k != "sha256"} for c in cases]
-
-
-def _first_difference(got: list[dict[str, Any]], want: list[dict[str, Any]]) -> str:
-    """The first row (of the compared form) that differs, for the failure message."""
-    for g, w in zip(_unordered(got), _unordered(want), strict=False):
-        if g != w:
-            extra = [r for r in g.get("rows", []) if r not in w.get("rows", [])]
-            missing = [r for r in w.get("rows", []) if r not in g.get("rows", [])]
-            return f"params {g.get('params')}: got {extra[:1] or g} but not {missing[:1]}"[:1200]
-    return f"{len(got)} cases, {len(want)} expected"
-
-
 # -- exports and paths -------------------------------------------------------------------------
 
 
@@ -285,7 +201,7 @@ def test_paths_between_co_authors(served: Served) -> None:
 
 def test_a_large_write_keeps_its_blank_nodes_together(served: Served) -> None:
     """More triples than one staging request carries, all about one blank node: still one node
-    after the commit (last in the module: it adds a graph)."""
+    after the commit (the graph is dropped again: the data set is shared)."""
     from pyoxigraph import NamedNode, RdfFormat
 
     from stigraph.store.embedded import open_store
@@ -306,3 +222,5 @@ def test_a_large_write_keeps_its_blank_nodes_together(served: Served) -> None:
         timeout=120,
     ).json()["results"]["bindings"][0]
     assert (counted["n"]["value"], counted["t"]["value"]) == ("1", str(n))
+    with open_store(settings, write=True) as store, store.writing() as w:  # the data set is shared
+        w.clear_graph(graph)

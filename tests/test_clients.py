@@ -15,7 +15,6 @@ import json
 import shutil
 import subprocess
 import urllib.error
-from collections.abc import Iterator
 from pathlib import Path
 from xml.dom.minidom import Document
 
@@ -27,7 +26,8 @@ from rdflib.plugins.stores.sparqlstore import SPARQLStore, SPARQLUpdateStore
 from SPARQLWrapper import CSV, JSON, POST, XML, SPARQLWrapper
 
 from tests.conftest import REPO
-from tests.live import ADMIN, LiveServer, auth, start_server
+from tests.deployments import BACKENDS, Deployments, served_on_every_backend  # noqa: F401  (the fixture `server`)
+from tests.live import ADMIN, LiveServer, auth
 
 SG = Namespace("https://w3id.org/stigraph/ontology#")
 SEED_GRAPH = "https://w3id.org/stigraph/graph/seed/public"
@@ -200,13 +200,10 @@ def test_curl_get_json(server: LiveServer, curl: str, countries: int) -> None:
 # --- writes: a server of our own --------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def writable(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    """An empty store of its own, so the shared session server stays read-only."""
-    root = tmp_path_factory.mktemp("clients-writable")
-    srv = start_server(root / "store", root / "serve.log")
-    yield srv
-    srv.stop()
+@pytest.fixture(scope="module", params=BACKENDS)
+def writable(request: pytest.FixtureRequest, deployments: Deployments) -> LiveServer:
+    """An empty store of its own on each backend, so the shared servers stay read-only."""
+    return deployments.empty(request.param, "clients-writable")[1]
 
 
 def _admin_rows(srv: LiveServer, query: str) -> list[dict]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from stigraph.sparql.lexer import QueryRefused, check, decode_escapes
+from stigraph.sparql.lexer import QueryRefused, check, decode_escapes, named_iris
 
 LIMITS = {"max_bytes": 64 * 1024, "max_depth": 50}
 
@@ -113,3 +113,24 @@ def test_using_clauses_go_before_each_where() -> None:
     out = add_using(text, ["http://ex/g1"], ["http://ex/g2"])
     assert out.count("USING <http://ex/g1> USING NAMED <http://ex/g2> WHERE") == 2
     assert out.endswith("DELETE WHERE { ?s ex:r ?o }")
+
+
+NAMED_IRIS = [
+    ("INSERT DATA { GRAPH <http://example.org/g> { <urn:a> <urn:b> 1 } }", {"http://example.org/g", "urn:a", "urn:b"}),
+    ("PREFIX ex: <http://example.org/> CLEAR GRAPH ex:g", {"http://example.org/", "http://example.org/g"}),
+    ("PREFIX ex: <http://e/> ADD ex:a TO ex:b", {"http://e/", "http://e/a", "http://e/b"}),
+    ("INSERT DATA { GRAPH <\\u0068ttp://x/g> { <urn:a> <urn:b> 'ex:nothing' } }", {"http://x/g", "urn:a", "urn:b"}),
+    ("BASE <http://b/> INSERT DATA { GRAPH <relative> { <urn:a> <urn:b> 1 } }", {"http://b/", "urn:a", "urn:b"}),
+    ("INSERT DATA { GRAPH undeclared:g { <urn:a> <urn:b> 1 } } # <http://in/comment>", {"urn:a", "urn:b"}),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), NAMED_IRIS)
+def test_the_iris_an_update_names(text: str, expected: set[str]) -> None:
+    """Full IRIs and declared prefixed names count; strings, comments, undeclared prefixes and
+    relative IRIs do not (a remote engine lists the graphs such updates write)."""
+    assert named_iris(text) == expected
+
+
+def test_named_iris_case_count() -> None:
+    assert len(NAMED_IRIS) == 6

@@ -11,6 +11,8 @@ import httpx
 import pytest
 from pyoxigraph import QueryResultsFormat, RdfFormat, parse, parse_query_results
 
+from tests.deployments import served_on_every_backend  # noqa: F401  (the fixture `server`)
+
 SELECT = "PREFIX sg: <https://w3id.org/stigraph/ontology#> SELECT ?c WHERE { ?c a sg:Country } ORDER BY ?c LIMIT 20"
 CONSTRUCT = (
     "PREFIX sg: <https://w3id.org/stigraph/ontology#> "

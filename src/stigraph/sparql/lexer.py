@@ -211,3 +211,24 @@ def add_using(text: str, default_graphs: list[str], named_graphs: list[str]) -> 
     for pos in reversed(cuts):
         text = f"{text[:pos]}{clause} {text[pos:]}"
     return text
+
+
+def named_iris(text: str) -> set[str]:
+    """Every absolute IRI the text names: written in full, or as a prefixed name of a ``PREFIX``
+    it declares. A remote engine's free-form update may write graphs outside stigraph's
+    namespace; the graphs it names that then hold data are the ones it wrote (an engine's own
+    graphs, which it does not name, stay out of stigraph's list)."""
+    found: set[str] = set()
+    prefixes: dict[str, str] = {}
+    seq = list(tokens(decode_escapes(text)))
+    for i, t in enumerate(seq):
+        if t.kind == "iri":
+            found.add(t.text[1:-1])
+        elif t.kind == "word" and t.text.upper() == "PREFIX" and i + 2 < len(seq) and seq[i + 2].kind == "iri":
+            prefixes[seq[i + 1].text.rstrip(":")] = seq[i + 2].text[1:-1]
+    for t in seq:
+        if t.kind == "word" and ":" in t.text and t.text.upper() != "PREFIX":
+            prefix, _, local = t.text.partition(":")
+            if prefix in prefixes:
+                found.add(prefixes[prefix] + local)
+    return {iri for iri in found if ":" in iri}  # relative IRIs say nothing without their base

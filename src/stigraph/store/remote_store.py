@@ -168,10 +168,10 @@ class RemoteStore:
     def graphs(self) -> list[NamedNode]:
         return held_graphs(self.endpoint)
 
-    def reconcile_graphs(self) -> None:
+    def reconcile_graphs(self, named: set[str] | None = None) -> None:
         """After free-form updates: the graphs that hold data now, found by looking (slow on a
-        big store, so only after such updates). Graphs outside stigraph's namespace that it did
-        not write stay outside."""
+        big store, so only after such updates). Graphs outside stigraph's namespace stay outside
+        unless stigraph wrote them, or the updates (``named``: the IRIs they name) did."""
         listed = set(self.graphs())
         found = {
             r["g"]
@@ -180,7 +180,8 @@ class RemoteStore:
             )
             if isinstance(r["g"], NamedNode)
         }
-        ours = {g for g in found if self.minter.graph_source(g.value) is not None or g in listed}
+        named = named or set()
+        ours = {g for g in found if self.minter.graph_source(g.value) is not None or g in listed or g.value in named}
         ours.discard(SYSTEM)
         ours = {g for g in ours if not g.value.startswith(STAGING)}
         gone, new = listed - ours, ours - listed

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from pyoxigraph import BlankNode, DefaultGraph, Literal, NamedNode, Quad, RdfFormat, Triple, parse, serialize
 
 from stigraph.errors import ErrorContext, StoreError
+from stigraph.sparql.lexer import named_iris
 from stigraph.store.remote import RemoteError
 from stigraph.store.remote_view import RemoteScopeView
 
@@ -40,6 +41,7 @@ class RemoteWriter:
         self._added: set[NamedNode] = set()
         self._dropped: set[NamedNode] = set()
         self._free_updates = False
+        self._named: set[str] = set()  # the IRIs free-form updates name (graphs they may write)
         self.loaded_bytes = 0
 
     # -- staging -------------------------------------------------------------------------
@@ -110,6 +112,7 @@ class RemoteWriter:
     def update(self, sparql: str, *, base_iri: str | None = None) -> None:
         self._ops.append(f"BASE {NamedNode(base_iri)}\n{sparql}" if base_iri else sparql)
         self._free_updates = True
+        self._named |= named_iris(sparql)
 
     def remove(self, quads: Iterable[Quad]) -> None:
         for chunk in _chunks(quads, 2_000):
@@ -156,7 +159,7 @@ class RemoteWriter:
         # (83 s, more than the copy), which inside the commit pushed it past the timeout.
         self._drop_staging()
         if self._free_updates:
-            self._store.reconcile_graphs()
+            self._store.reconcile_graphs(self._named)
 
     def _drop_staging(self) -> None:
         if not self._staging:
