@@ -119,6 +119,8 @@ class Deployments:
         if data_set not in DATA_SETS:
             raise KeyError(f"no data set {data_set!r}: {sorted(DATA_SETS)}")
         root = self.root / f"{backend}-{data_set}"
+        if backend == "embedded" and data_set == "served":
+            return Deployment(backend, self.served_store)  # the session's own: nothing to add
         if backend == "embedded":
             deployment = Deployment(backend, root / "store")
             shutil.copytree(self.served_store, deployment.state, symlinks=True)

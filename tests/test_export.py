@@ -3,7 +3,8 @@ closed shapes, the CLI and ``GET /export/...``.
 
 Real stores only: the served store (bundled graph and the PI-list sample, with public, partner
 and restricted people) plus the CORDIS sample for project participation, and a live service
-for HTTP. Every file is re-parsed strictly by pyoxigraph and by rdflib.
+for HTTP, each on every backend: the embedded store, a real Oxigraph server and a real Virtuoso
+(tests/deployments.py). Every file is re-parsed strictly by pyoxigraph and by rdflib.
 """
 
 from __future__ import annotations
@@ -11,7 +12,6 @@ from __future__ import annotations
 import gzip
 import io
 import json
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -30,8 +30,16 @@ from stigraph.export.partner import EURIO, PartnerProfile
 from stigraph.export.run import choose_format
 from stigraph.export.view import ScopeView, view_of_store
 from stigraph.namespaces import SCHEMA, SG, Minter
-from stigraph.store import EmbeddedStore, open_store
-from tests.conftest import REPO, make_settings, run_cli
+from stigraph.store import open_store
+from stigraph.store.base import GraphStore
+from tests.conftest import REPO
+from tests.deployments import (  # the fixture `server`: the served data on each backend
+    BACKENDS,
+    Deployment,
+    Deployments,
+    backend_of,
+    served_on_every_backend,  # noqa: F401
+)
 from tests.live import ADMIN, PARTNER, auth
 
 SCOPES = ("public", "partner", "all")
@@ -50,24 +58,21 @@ RESTRICTED_EMAIL = "s.nakamura@example.org"  # NAKAMURA Sho's, whose visibility 
 # -- fixtures ---------------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def export_store(served_store: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The served store plus the CORDIS sample (projects and participations, for EURIO)."""
-    store = tmp_path_factory.mktemp("export") / "store"
-    shutil.copytree(served_store, store, symlinks=True)
-    loaded = run_cli("load", str(REPO / "loaders" / "cordis" / "source.yml"), store=store)
-    assert loaded.returncode == 0, loaded.stderr
-    return store
+@pytest.fixture(scope="module", params=BACKENDS)
+def deployment(request: pytest.FixtureRequest, deployments: Deployments) -> Deployment:
+    """The served data plus the CORDIS sample (projects and participations, for EURIO), on each
+    backend."""
+    return deployments.get(request.param, "export")
 
 
 @pytest.fixture(scope="module")
-def store(export_store: Path) -> Iterator[EmbeddedStore]:
-    with open_store(make_settings(export_store)) as s:
+def store(deployment: Deployment) -> Iterator[GraphStore]:
+    with open_store(deployment.settings) as s:
         yield s
 
 
 @pytest.fixture(scope="module")
-def views(store: EmbeddedStore) -> dict[str, ScopeView]:
+def views(store: GraphStore) -> dict[str, ScopeView]:
     minter = Minter(store.settings.base_iri)
     return {scope: view_of_store(store, minter, scope) for scope in SCOPES}
 
@@ -78,7 +83,7 @@ def profile() -> PartnerProfile:
 
 
 @pytest.fixture(scope="module")
-def people(store: EmbeddedStore) -> dict[str, set[str]]:
+def people(store: GraphStore) -> dict[str, set[str]]:
     """Person IRIs by visibility, read from every graph of the store."""
     rows = store.query(
         "PREFIX sg: <https://w3id.org/stigraph/ontology#> "
@@ -139,7 +144,7 @@ def test_dump_reparses_strictly_with_the_scopes_counts(views: dict[str, ScopeVie
         assert rdflib_count(data, fmt) == len(triples)
 
 
-def test_dump_is_the_scopes_graphs_and_nothing_else(views: dict[str, ScopeView], store: EmbeddedStore) -> None:
+def test_dump_is_the_scopes_graphs_and_nothing_else(views: dict[str, ScopeView], store: GraphStore) -> None:
     minter = Minter(store.settings.base_iri)
     public = {q.graph_name.value for q in parse(dump_bytes(views["public"], "nq"), format=RdfFormat.N_QUADS)}
     partner = {q.graph_name.value for q in parse(dump_bytes(views["partner"], "nq"), format=RdfFormat.N_QUADS)}
@@ -384,9 +389,9 @@ def test_closed_checks_are_compiled_for_every_closed_shape(shapes: rdflib.Graph)
 # -- CLI ------------------------------------------------------------------------------------------
 
 
-def test_cli_writes_the_dump_and_its_description(export_store: Path, tmp_path: Path) -> None:
+def test_cli_writes_the_dump_and_its_description(deployment: Deployment, tmp_path: Path) -> None:
     out = tmp_path / "public.nq.gz"
-    done = run_cli("export", "--scope", "public", "-o", str(out), store=export_store)
+    done = deployment.cli("export", "--scope", "public", "-o", str(out))
     assert done.returncode == 0, done.stderr
     quads = list(parse(gzip.decompress(out.read_bytes()), format=RdfFormat.N_QUADS))
     g = rdflib.Graph()
@@ -397,12 +402,12 @@ def test_cli_writes_the_dump_and_its_description(export_store: Path, tmp_path: P
     assert oct(out.stat().st_mode & 0o777) != oct(0o600)
 
 
-def test_cli_partner_profile_and_describe(export_store: Path, tmp_path: Path) -> None:
+def test_cli_partner_profile_and_describe(deployment: Deployment, tmp_path: Path) -> None:
     out = tmp_path / "partner-profile.jsonld"
-    done = run_cli("export", "--scope", "partner", "--profile", "partner", "-o", str(out), store=export_store)
+    done = deployment.cli("export", "--scope", "partner", "--profile", "partner", "-o", str(out))
     assert done.returncode == 0, done.stderr
     assert PARTNER_PERSON in out.read_text()
-    described = run_cli("export", "--describe", "--scope", "partner", store=export_store)
+    described = deployment.cli("export", "--describe", "--scope", "partner")
     assert described.returncode == 0, described.stderr
     g = rdflib.Graph()
     g.parse(data=described.stdout, format="turtle")
@@ -422,8 +427,8 @@ def test_cli_error_cases_count() -> None:
 
 
 @pytest.mark.parametrize(("args", "message"), CLI_ERRORS)
-def test_cli_refuses_bad_options(export_store: Path, args: list[str], message: str) -> None:
-    done = run_cli("export", *args, store=export_store)
+def test_cli_refuses_bad_options(deployment: Deployment, args: list[str], message: str) -> None:
+    done = deployment.cli("export", *args)
     assert done.returncode == InputError.exit_code
     assert message in done.stderr
 
@@ -481,7 +486,7 @@ def test_content_type_cases_count() -> None:
 
 
 @pytest.mark.parametrize("name", sorted(CONTENT_TYPES))
-def test_http_files_have_type_disposition_and_generation(server, served_store: Path, name: str) -> None:
+def test_http_files_have_type_disposition_and_generation(server, name: str) -> None:
     r = httpx.get(f"{server.base}/export/{name}", timeout=60)
     assert r.status_code == 200, r.text
     assert r.headers["content-type"] == CONTENT_TYPES[name]
@@ -492,10 +497,12 @@ def test_http_files_have_type_disposition_and_generation(server, served_store: P
     assert list(parse(data, format=fmt or EXPORT_FORMATS[name.removesuffix(".gz").rsplit(".", 1)[1]].rdf))
 
 
-def test_http_dump_is_the_same_as_the_cli_dump(server, served_store: Path) -> None:
+def test_http_dump_is_the_same_as_the_cli_dump(
+    server, deployments: Deployments, request: pytest.FixtureRequest
+) -> None:
     r = httpx.get(f"{server.base}/export/partner.nq.gz", headers=auth(PARTNER), timeout=60)
     served = set(parse(gzip.decompress(r.content), format=RdfFormat.N_QUADS))
-    with open_store(make_settings(served_store)) as s:
+    with open_store(deployments.get(backend_of(request), "served").settings) as s:
         local = set(view_of_store(s, Minter(s.settings.base_iri), "partner").quads())
     assert served == local and PARTNER_PERSON.encode() in gzip.decompress(r.content)
 

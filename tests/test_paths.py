@@ -2,14 +2,13 @@
 (tests/data/paths/fixture.ttl, loaded on the bundled graph): explained hops, diverse and k
 cheapest paths, limits and filters, scopes (a partner-only person is in no public answer), the
 index following a new load, the HTTP API with its error shape, the CLI, and the SVG page in
-headless Chromium."""
+headless Chromium. All of it on each backend: the embedded store, a real Oxigraph server and a
+real Virtuoso (tests/deployments.py)."""
 
 from __future__ import annotations
 
 import json
-import shutil
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -26,8 +25,9 @@ from stigraph.store import open_store
 from stigraph.validation import Validator
 from stigraph.validation.validator import subclass_closure
 
-from .conftest import REPO, make_settings, run_cli
-from .live import PARTNER, LiveServer, start_server
+from .conftest import REPO
+from .deployments import BACKENDS, Deployment, Deployments
+from .live import PARTNER, LiveServer
 from .test_query_page import browser  # noqa: F401  (the module's headless Chromium)
 
 P = "https://w3id.org/stigraph/id/person/paths-"
@@ -36,29 +36,24 @@ FIELD = "https://w3id.org/stigraph/id/field/kaken-621"
 FIXTURE = REPO / "tests" / "data" / "paths" / "fixture.ttl"
 
 
-@pytest.fixture(scope="module")
-def paths_store(served_store: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The bundled graph and PI-list sample, plus the fixture (loaded with the real CLI)."""
-    store = tmp_path_factory.mktemp("paths") / "store"
-    shutil.copytree(served_store, store, symlinks=True)
-    loaded = run_cli("load", str(FIXTURE), "--source-id", "paths-fixture", store=store)
-    assert loaded.returncode == 0, loaded.stderr
-    return store
+@pytest.fixture(scope="module", params=BACKENDS)
+def deployment(request: pytest.FixtureRequest, deployments: Deployments) -> Deployment:
+    """The bundled graph and PI-list sample, plus the fixture (loaded with the real CLI), on
+    each backend."""
+    return deployments.get(request.param, "paths")
 
 
 @pytest.fixture(scope="module")
-def indexes(paths_store: Path, validator: Validator) -> dict[str, GraphIndex]:
-    settings = make_settings(paths_store)
+def indexes(deployment: Deployment, validator: Validator) -> dict[str, GraphIndex]:
+    settings = deployment.settings
     classes = subclass_closure(validator.class_axioms)
     with open_store(settings) as store:
         return {s: build_index(store, Minter(settings.base_iri), s, classes) for s in ("public", "all")}
 
 
 @pytest.fixture(scope="module")
-def service(paths_store: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    srv = start_server(paths_store, tmp_path_factory.mktemp("paths-log") / "serve.log")
-    yield srv
-    srv.stop()
+def service(deployment: Deployment, deployments: Deployments) -> LiveServer:
+    return deployments.server(deployment.backend, "paths")
 
 
 def _labels(index: GraphIndex, answer: dict) -> list[list[str]]:
@@ -213,7 +208,7 @@ def test_api_answers_with_the_one_error_shape(service: LiveServer) -> None:
     assert {"/api/paths", "/api/collaborators", "/paths"} <= set(schema["paths"])
 
 
-def test_the_index_follows_a_load(service: LiveServer, paths_store: Path, tmp_path: Path) -> None:
+def test_the_index_follows_a_load(service: LiveServer, deployment: Deployment, tmp_path: Path) -> None:
     """After a load that makes Aoki and Doi co-authors, the service answers 1 hop without a
     restart (the index of the new generation is built in the background)."""
     before = _get(service, "/api/paths", {"from": P + "aoki", "to": P + "doi"}).json()
@@ -228,7 +223,7 @@ def test_the_index_follows_a_load(service: LiveServer, paths_store: Path, tmp_pa
         " sg:authorPosition 2 .\n",
         encoding="utf-8",
     )
-    loaded = run_cli("load", str(extra), "--source-id", "paths-more", store=paths_store)
+    loaded = deployment.cli("load", str(extra), "--source-id", "paths-more")
     assert loaded.returncode == 0, loaded.stderr
     deadline = time.monotonic() + 60
     while True:
@@ -258,15 +253,15 @@ def test_the_page_draws_the_paths(service: LiveServer, browser: WebDriver) -> No
     assert "no node" in browser.find_element(By.CSS_SELECTOR, ".error").text
 
 
-def test_cli_paths_and_collaborators(paths_store: Path) -> None:
-    r = run_cli("paths", P + "aoki", P + "chiba", "--scope", "public", "--format", "json", store=paths_store)
+def test_cli_paths_and_collaborators(deployment: Deployment) -> None:
+    r = deployment.cli("paths", P + "aoki", P + "chiba", "--scope", "public", "--format", "json")
     assert r.returncode == 0, r.stderr
     assert json.loads(r.stdout)["hops"] == 2
-    text = run_cli("paths", P + "aoki", P + "chiba", "--scope", "public", store=paths_store)
+    text = deployment.cli("paths", P + "aoki", P + "chiba", "--scope", "public")
     assert "co-authored 3 papers" in text.stdout
-    c = run_cli("collaborators", P + "aoki", "--country", "US", "--scope", "public", store=paths_store)
+    c = deployment.cli("collaborators", P + "aoki", "--country", "US", "--scope", "public")
     assert c.returncode == 0 and "Goro Goto" in c.stdout
-    bad = run_cli("paths", P + "nobody", P + "chiba", store=paths_store)
+    bad = deployment.cli("paths", P + "nobody", P + "chiba")
     assert bad.returncode == 2 and "no node" in bad.stderr and "Traceback" not in bad.stderr
 
 

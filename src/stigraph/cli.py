@@ -12,7 +12,7 @@ from typing import Annotated, Any
 
 import pydantic
 import typer
-from pyoxigraph import Quad, QueryBoolean, QuerySolutions, QueryTriples, Variable
+from pyoxigraph import Quad, QueryBoolean, QuerySolutions, Variable
 from rich.console import Console
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.table import Table
@@ -28,6 +28,7 @@ from stigraph.ingest.visibility import RAW_GRAPH
 from stigraph.namespaces import Minter, slug
 from stigraph.scopes import SCOPES, scope_graphs
 from stigraph.store import EmbeddedStore, open_store
+from stigraph.store.base import is_triples
 from stigraph.store.staging import StagingArea
 from stigraph.validation import Validator
 
@@ -271,7 +272,7 @@ def query(
         graphs = scope_graphs(store, _minter(), scope)  # type: ignore[arg-type]
         result = store.query(sparql, default_graph=graphs, named_graphs=graphs)
         sink = sys.stdout.buffer
-        if isinstance(result, QueryTriples):
+        if is_triples(result):
             fmt = GRAPH_FORMATS.get(output or "ttl")
             if fmt is None or fmt.supports_datasets:
                 raise InputError(
@@ -501,7 +502,7 @@ def queries_run(
         subs = {Variable(name): term for name, term in bound.substitutions.items()}
         result = store.query(bound.text, default_graph=graphs, named_graphs=graphs, substitutions=subs)
         sink = sys.stdout.buffer
-        if isinstance(result, QueryTriples):
+        if is_triples(result):
             fmt = GRAPH_FORMATS.get(output or "ttl")
             if fmt is None or fmt.supports_datasets:
                 raise InputError(f"format {output!r} for a graph result", context=_expected("ttl, nt, jsonld, rdfxml"))

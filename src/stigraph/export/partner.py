@@ -20,18 +20,19 @@ from __future__ import annotations
 
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 
-from pyoxigraph import NamedNode, Quad, QueryTriples, RdfFormat, parse
+from pyoxigraph import NamedNode, Quad, RdfFormat, Triple, parse
 
 from stigraph.errors import ErrorContext, InputError
 from stigraph.export.conform import ClosedValidator
 from stigraph.export.jsonld import write_jsonld
 from stigraph.export.view import ScopeView
 from stigraph.namespaces import SCHEMA, SG
+from stigraph.store.base import is_triples
 from stigraph.store.staging import RAW_GRAPH, StagingArea
 from stigraph.validation.validator import subclass_closure
 
@@ -280,10 +281,10 @@ def stage_profile(view: ScopeView, classes: Classes, staging: StagingArea) -> Pr
     stats = ProfileStats()
     for name, sparql in construct_queries(classes).items():
         result = view.query(sparql)
-        assert isinstance(result, QueryTriples)
+        assert is_triples(result), "a CONSTRUCT answers triples"
         n = 0
 
-        def quads(triples: QueryTriples) -> Iterator[Quad]:
+        def quads(triples: Iterable[Triple]) -> Iterator[Quad]:
             nonlocal n
             for t in triples:
                 n += 1

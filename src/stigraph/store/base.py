@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any, Protocol
 
-from pyoxigraph import DefaultGraph, NamedNode, Quad, RdfFormat
+from pyoxigraph import DefaultGraph, NamedNode, Quad, QueryTriples, RdfFormat, Triple, serialize
 
 
 @dataclass
@@ -87,3 +87,25 @@ class GraphStore(Protocol):
     def backup(self, target: Path) -> None: ...
 
     def close(self) -> None: ...
+
+
+class RemoteTriples:
+    """The triples of a CONSTRUCT or DESCRIBE, with the ``serialize`` of pyoxigraph's results."""
+
+    def __init__(self, triples: list[Triple]) -> None:
+        self._triples = triples
+
+    def __iter__(self) -> Iterator[Triple]:
+        return iter(self._triples)
+
+    def __len__(self) -> int:
+        return len(self._triples)
+
+    def serialize(self, output: IO[bytes] | None = None, format: RdfFormat = RdfFormat.N_TRIPLES) -> bytes | None:
+        return serialize(self._triples, output, format=format)
+
+
+def is_triples(result: Any) -> bool:
+    """Whether a query answer is a graph (CONSTRUCT or DESCRIBE) from either backend: pyoxigraph's
+    ``QueryTriples`` or a remote engine's :class:`RemoteTriples`."""
+    return isinstance(result, QueryTriples | RemoteTriples)

@@ -5,7 +5,7 @@ remote backend is described in :mod:`stigraph.store.remote_store`)."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from typing import IO, Any
 
 from pyoxigraph import (
@@ -17,13 +17,13 @@ from pyoxigraph import (
     QueryResultsFormat,
     QuerySolutions,
     RdfFormat,
-    Triple,
     parse_query_results,
     serialize,
 )
 
 from stigraph.errors import ErrorContext, QueryError
 from stigraph.sparql.lexer import check, tokens
+from stigraph.store.base import RemoteTriples
 from stigraph.store.dialect import NO_GRAPH
 from stigraph.store.remote import RemoteEndpoint, RemoteError, RemoteTruncated
 
@@ -70,22 +70,6 @@ def _outer_group(sparql: str) -> int:
     if first is None:
         raise QueryError("the query has no group pattern to bind its parameters in", context=ErrorContext())
     return first
-
-
-class RemoteTriples:
-    """The triples of a CONSTRUCT or DESCRIBE, with the ``serialize`` of pyoxigraph's results."""
-
-    def __init__(self, triples: list[Triple]) -> None:
-        self._triples = triples
-
-    def __iter__(self) -> Iterator[Triple]:
-        return iter(self._triples)
-
-    def __len__(self) -> int:
-        return len(self._triples)
-
-    def serialize(self, output: IO[bytes] | None = None, format: RdfFormat = RdfFormat.N_TRIPLES) -> bytes | None:
-        return serialize(self._triples, output, format=format)
 
 
 class RemoteScopeView:
