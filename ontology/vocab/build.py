@@ -429,13 +429,9 @@ def _name(node: ET.Element, lang: str, where: str) -> str | None:
 def select_open_table(root: ET.Element, source: FieldSource, path: Path) -> ET.Element:
     """The one table of the wanted type that has no end date (the one in force)."""
     tables = root.findall(source.table_tag)
-    current = [
-        t for t in tables if t.get("type") == source.table_type and t.get("end_date") is None
-    ]
+    current = [t for t in tables if t.get("type") == source.table_type and t.get("end_date") is None]
     if len(current) != 1:
-        found = sorted(
-            f"{t.get('type')} {t.get('start_date')}..{t.get('end_date') or ''}" for t in tables
-        )
+        found = sorted(f"{t.get('type')} {t.get('start_date')}..{t.get('end_date') or ''}" for t in tables)
         raise BuildError(
             f"{path}: expected exactly one open-ended <{source.table_tag} "
             f"type={source.table_type!r}>, found {len(current)}; tables: {found}"
@@ -490,12 +486,10 @@ def build_fields(table: FieldTable) -> list[Resource]:
     scheme_iri = idi("scheme", "kaken-fields")
     src = table.source
     described = (
-        f"{src.title_en} ({src.file_name}, {src.table_tag} type={src.table_type}, "
-        f"in force since {table.start_date})"
+        f"{src.title_en} ({src.file_name}, {src.table_tag} type={src.table_type}, in force since {table.start_date})"
     )
     described_ja = (
-        f"{src.title_ja}（{src.file_name} の {src.table_tag} type={src.table_type}、"
-        f"{table.start_date} から適用）"
+        f"{src.title_ja}（{src.file_name} の {src.table_tag} type={src.table_type}、{table.start_date} から適用）"
     )
     scheme = concept_scheme(
         scheme_iri,
@@ -503,9 +497,7 @@ def build_fields(table: FieldTable) -> list[Resource]:
         "KAKEN 研究分野",
         "Research fields of the Grants-in-Aid for Scientific Research (KAKENHI) as published "
         "in the NII KAKEN database: " + described + ".",
-        "NII の KAKEN データベースで公開されている科学研究費助成事業（科研費）の研究分野："
-        + described_ja
-        + "。",
+        "NII の KAKEN データベースで公開されている科学研究費助成事業（科研費）の研究分野：" + described_ja + "。",
         (field_iri(n) for n in table.roots),
     )
     scheme.add(dcterms("source"), IRI(KAKEN_HOME))
@@ -568,9 +560,7 @@ def _codes(text: str) -> tuple[str, ...]:
 
 
 # Member states of the European Union (EU27, since 2020-02-01) and of ASEAN.
-EU27: Final = _codes(
-    "AT BE BG CY CZ DE DK EE ES FI FR GR HR HU IE IT LT LU LV MT NL PL PT RO SE SI SK"
-)
+EU27: Final = _codes("AT BE BG CY CZ DE DK EE ES FI FR GR HR HU IE IT LT LU LV MT NL PL PT RO SE SI SK")
 ASEAN: Final = _codes("BN ID KH LA MM MY PH SG TH VN")
 
 
@@ -644,11 +634,7 @@ def build_countries(kaken_names: dict[str, str], report: CountryReport) -> list[
             report.manual.append(f"{code} {name_ja}")
         else:
             raise BuildError(f"no Japanese name for {code} {name_en}")
-        alt_en = {
-            str(v)
-            for v in (getattr(c, "common_name", None), getattr(c, "official_name", None))
-            if v
-        } - {name_en}
+        alt_en = {str(v) for v in (getattr(c, "common_name", None), getattr(c, "official_name", None)) if v} - {name_en}
         alt_ja = {
             t
             for t in (
@@ -672,8 +658,7 @@ def build_countries(kaken_names: dict[str, str], report: CountryReport) -> list[
         "国・地域（ISO 3166-1）",
         "Countries and territories with an ISO 3166-1 alpha-2 code; the code is the "
         "skos:notation and the last segment of the IRI.",
-        "ISO 3166-1 の2文字コードを持つ国・地域。コードは skos:notation であり、"
-        "IRI の末尾でもある。",
+        "ISO 3166-1 の2文字コードを持つ国・地域。コードは skos:notation であり、IRI の末尾でもある。",
         (r.subject for r in resources),
     )
     scheme.add(dcterms("source"), IRI("https://www.iso.org/iso-3166-country-codes.html"))
@@ -771,8 +756,7 @@ MISSION_TYPES: Final = SmallScheme(
             "embassy",
             "Embassy",
             "大使館",
-            "A diplomatic mission of one state to another state, normally in its capital and "
-            "headed by an ambassador.",
+            "A diplomatic mission of one state to another state, normally in its capital and headed by an ambassador.",
             "ある国が他の国に置く外交使節団の公館。通常は首都に置かれ、特命全権大使が長を務める。",
         ),
         SmallConcept(
@@ -781,8 +765,7 @@ MISSION_TYPES: Final = SmallScheme(
             "総領事館",
             "A consular post headed by a consul-general, usually in a major city other than "
             "the capital, that protects nationals and promotes exchange in its district.",
-            "総領事を長とする領事機関。通常は首都以外の主要都市に置かれ、管轄区域で自国民の保護や"
-            "交流の促進にあたる。",
+            "総領事を長とする領事機関。通常は首都以外の主要都市に置かれ、管轄区域で自国民の保護や交流の促進にあたる。",
         ),
         SmallConcept(
             "consulate",
@@ -797,8 +780,7 @@ MISSION_TYPES: Final = SmallScheme(
             "政府代表部",
             "A permanent mission of a state to an international organisation (e.g. the United "
             "Nations in New York or Geneva) or to a regional body such as the European Union.",
-            "国が国際機関（ニューヨークやジュネーブの国際連合など）や欧州連合などの地域機関に対して"
-            "常設する代表部。",
+            "国が国際機関（ニューヨークやジュネーブの国際連合など）や欧州連合などの地域機関に対して常設する代表部。",
             alt_en=("Mission to an international organisation",),
             alt_ja=("代表部",),
         ),
@@ -817,8 +799,7 @@ MISSION_TYPES: Final = SmallScheme(
             "honorary-consulate",
             "Honorary Consulate",
             "名誉領事館",
-            "A consular post headed by an honorary consul, usually a local resident who is not a "
-            "career diplomat.",
+            "A consular post headed by an honorary consul, usually a local resident who is not a career diplomat.",
             "職業外交官ではない現地の有識者などが名誉領事として長を務める領事機関。",
         ),
         SmallConcept(
@@ -828,8 +809,7 @@ MISSION_TYPES: Final = SmallScheme(
             "An office that represents a state or territory where there are no formal "
             "diplomatic relations, or that performs quasi-diplomatic tasks (e.g. economic and "
             "cultural offices).",
-            "正式な外交関係がない国・地域を代表し、または準外交的な業務を行う事務所（経済・文化"
-            "代表事務所など）。",
+            "正式な外交関係がない国・地域を代表し、または準外交的な業務を行う事務所（経済・文化代表事務所など）。",
             alt_ja=("代表処", "連絡事務所"),
         ),
     ),
@@ -841,8 +821,7 @@ ROLES: Final = SmallScheme(
     scheme_key="roles",
     label_en="Roles",
     label_ja="役割",
-    definition_en="Roles that people and organisations hold in positions, appointments and "
-    "project participations.",
+    definition_en="Roles that people and organisations hold in positions, appointments and project participations.",
     definition_ja="人や組織が職位・任命・プロジェクトへの参加において担う役割。",
     extra_types=(sg("Role"),),
     concepts=(
@@ -1005,8 +984,7 @@ ROLES: Final = SmallScheme(
             "第三者機関",
             "An entity linked to a participant (e.g. an affiliated entity) that contributes to "
             "a project under the participant's responsibility.",
-            "参加機関と関係を持ち（関連機関など）、その参加機関の責任の下でプロジェクトに貢献する"
-            "主体。",
+            "参加機関と関係を持ち（関連機関など）、その参加機関の責任の下でプロジェクトに貢献する主体。",
             alt_en=("Linked third party",),
         ),
         SmallConcept(
@@ -1015,8 +993,7 @@ ROLES: Final = SmallScheme(
             "シニアストラテジスト",
             "A senior staff member of a funding agency or policy institute who develops "
             "strategy, for example for research programmes or international collaboration.",
-            "資金配分機関や政策研究機関において、研究プログラムや国際連携などの戦略立案を担う上級"
-            "職員。",
+            "資金配分機関や政策研究機関において、研究プログラムや国際連携などの戦略立案を担う上級職員。",
         ),
     ),
 )
@@ -1045,8 +1022,7 @@ PROGRAMME_TYPES: Final = SmallScheme(
             "交流プログラム",
             "A programme that supports the mobility and exchange of researchers or students "
             "(e.g. fellowships and bilateral exchanges).",
-            "研究者や学生の派遣・受入れなど人的交流を支援するプログラム（フェローシップ、二国間"
-            "交流事業など）。",
+            "研究者や学生の派遣・受入れなど人的交流を支援するプログラム（フェローシップ、二国間交流事業など）。",
         ),
         SmallConcept(
             "centre-initiative",
@@ -1054,8 +1030,7 @@ PROGRAMME_TYPES: Final = SmallScheme(
             "研究拠点形成プログラム",
             "A programme that establishes and funds research centres over a long period (e.g. "
             "the World Premier International Research Center Initiative, WPI).",
-            "長期にわたって研究拠点を形成・支援するプログラム（世界トップレベル研究拠点プログラム"
-            "（WPI）など）。",
+            "長期にわたって研究拠点を形成・支援するプログラム（世界トップレベル研究拠点プログラム（WPI）など）。",
         ),
         SmallConcept(
             "framework-programme",
@@ -1063,8 +1038,7 @@ PROGRAMME_TYPES: Final = SmallScheme(
             "枠組みプログラム",
             "A multi-annual umbrella programme under which many funding schemes are run (e.g. "
             "the EU's Horizon Europe).",
-            "多数の助成スキームを包含する複数年の枠組みプログラム（EU のホライズン・ヨーロッパ"
-            "など）。",
+            "多数の助成スキームを包含する複数年の枠組みプログラム（EU のホライズン・ヨーロッパなど）。",
             alt_ja=("フレームワーク・プログラム",),
         ),
         SmallConcept(
@@ -1073,8 +1047,7 @@ PROGRAMME_TYPES: Final = SmallScheme(
             "イニシアティブ",
             "A policy or cooperation initiative that is not mainly a funding instrument (e.g. "
             "an intergovernmental science and technology cooperation framework or network).",
-            "主として資金配分を目的としない政策的・協力的な取組（政府間の科学技術協力の枠組みや"
-            "ネットワークなど）。",
+            "主として資金配分を目的としない政策的・協力的な取組（政府間の科学技術協力の枠組みやネットワークなど）。",
         ),
     ),
 )
@@ -1107,9 +1080,7 @@ class Output:
     summary: str
 
 
-def render_output(
-    name: str, header: Sequence[str], resources: list[Resource], summary: str
-) -> Output:
+def render_output(name: str, header: Sequence[str], resources: list[Resource], summary: str) -> Output:
     data = render_turtle([*GENERATED, *header], resources).encode("utf-8")
     return Output(name, data, count_triples(data, name), summary)
 
@@ -1128,9 +1099,7 @@ def build(kaken: Path, out: Path, field_source: str, log: Callable[[str], None])
     outputs.append(render_output("fields-kaken.ttl", header, build_fields(table), summary))
 
     report = CountryReport()
-    kaken_names, report.kaken_unmapped = read_kaken_countries(
-        kaken / "country_name_master_kakenhi.xml"
-    )
+    kaken_names, report.kaken_unmapped = read_kaken_countries(kaken / "country_name_master_kakenhi.xml")
     countries = build_countries(kaken_names, report)
     codes = {r.subject.value.rsplit("/", 1)[1] for r in countries[1:]}
     version = importlib.metadata.version("pycountry")
@@ -1139,9 +1108,7 @@ def build(kaken: Path, out: Path, field_source: str, log: Callable[[str], None])
         "iso-codes Japanese translation, NII KAKEN country_name_master_kakenhi.xml.",
     )
     summary = f"{len(codes)} countries, {len(REGIONS)} regions"
-    outputs.append(
-        render_output("countries.ttl", header, countries + build_regions(codes), summary)
-    )
+    outputs.append(render_output("countries.ttl", header, countries + build_regions(codes), summary))
 
     for spec in (MISSION_TYPES, ROLES, PROGRAMME_TYPES):
         header = ("Source: the stigraph model spec (docs and hand-written labels).",)
@@ -1186,9 +1153,7 @@ def _level_counts(table: FieldTable) -> dict[int, int]:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument(
-        "--kaken", type=Path, required=True, help="folder with the KAKEN master XML tables"
-    )
+    parser.add_argument("--kaken", type=Path, required=True, help="folder with the KAKEN master XML tables")
     parser.add_argument("--out", type=Path, required=True, help="output folder (ontology/vocab)")
     parser.add_argument(
         "--field-source",
