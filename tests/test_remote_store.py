@@ -365,11 +365,41 @@ def test_parameters_open_the_where_group_as_values_of_parsed_terms() -> None:
     assert len(BINDING_CASES) == 4
 
 
-@ONLY_VIRTUOSO
 def _staging_graphs(client: RemoteEndpoint) -> list[object]:
     """The staging graphs on the engine (every graph is seen: no dataset is given)."""
     text = "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } FILTER (STRSTARTS(STR(?g), 'urn:stigraph:staging:')) }"
     return list(client.select(text))
+
+
+def _triples_in(client: RemoteEndpoint, held: list[NamedNode]) -> int:
+    rows = client.select(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH {held[0]} {{ ?s ?p ?o }} }}", named_graphs=held)
+    return int(rows.rows[0]["n"].value)
+
+
+BULK_TRIPLES = 60_010  # more than one Graph Store chunk, and a blank node shared by two triples
+
+
+def _bulk_load(
+    client: RemoteEndpoint, loader: str, source: str, state: Path, env: dict[str, str], data: Path
+) -> tuple[list[NamedNode], tuple[str, ...]]:
+    """``stigraph load --bulk-loader LOADER`` of BULK_TRIPLES triples, checked on the engine: one
+    held graph with them all and one blank node, no staging graph left. Its graphs and the
+    load's arguments (without the loader)."""
+    n = BULK_TRIPLES
+    data.write_bytes(_nt(source, n - 2) + b"_:b <urn:x:p> <urn:x:o> .\n<urn:x:s> <urn:x:q> _:b .\n")
+    args = ("load", str(data), "--kind", "rdf", "--source-id", source, "--no-reconcile", "--backend", "remote")
+    loaded = run_cli(*args, "--bulk-loader", loader, store=state, env=env)
+    assert loaded.returncode == 0, loaded.stderr
+    assert _staging_graphs(client) == []  # dropped once the commit landed
+    held = [g for g in held_graphs(client) if source in g.value]
+    assert len(held) == 1
+    assert _triples_in(client, held) >= n  # the source's triples (and its provenance)
+    shared = client.select(
+        f"SELECT ?b WHERE {{ GRAPH {held[0]} {{ ?b <urn:x:p> <urn:x:o> . <urn:x:s> <urn:x:q> ?b }} }}",
+        named_graphs=held,
+    )
+    assert len(shared) == 1  # one blank node, as in the file
+    return held, args
 
 
 @ONLY_VIRTUOSO
@@ -381,38 +411,21 @@ def test_stigraph_load_stages_through_virtuosos_bulk_loader_and_commits_as_one_u
     bulk.mkdir(exist_ok=True)
     env = {**engines.remote_env(virtuoso), **engines.bulk_env(virtuoso, bulk)}
     env.pop("STIGRAPH_BACKEND")  # chosen by the option below
-    n = 60_010  # more than one Graph Store chunk, and a blank node shared by two triples
-    data = tmp_path / "people.nt"
-    data.write_bytes(_nt("bulk", n - 2) + b"_:b <urn:x:p> <urn:x:o> .\n<urn:x:s> <urn:x:q> _:b .\n")
-    args = ("load", str(data), "--kind", "rdf", "--source-id", "bulk-test", "--no-reconcile", "--backend", "remote")
-    loaded = run_cli(*args, "--bulk-loader", "virtuoso", store=state, env=env)
-    assert loaded.returncode == 0, loaded.stderr
     with RemoteEndpoint(virtuoso.config) as client:
-        graphs = _staging_graphs(client)
-        assert graphs == []  # the staging graphs went with the commit
-        held = [g for g in held_graphs(client) if "bulk-test" in g.value]
-        assert len(held) == 1
-        rows = client.select(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH {held[0]} {{ ?s ?p ?o }} }}", named_graphs=held)
-        assert int(rows.rows[0]["n"].value) >= n  # the source's triples (and its provenance)
-        shared = client.select(
-            f"SELECT ?b WHERE {{ GRAPH {held[0]} {{ ?b <urn:x:p> <urn:x:o> . <urn:x:s> <urn:x:q> ?b }} }}",
-            named_graphs=held,
-        )
-        assert len(shared) == 1  # one blank node, as in the file
+        held, args = _bulk_load(client, "virtuoso", "bulk-test", state, env, tmp_path / "people.nt")
         generation = read_generation(client)
     assert list(bulk.iterdir()) == []  # the files are removed once loaded
     listed = engines.isql(virtuoso.isql_port or 0, "SELECT COUNT(*) FROM DB.DBA.load_list;")
     assert "\n0\n" in listed.replace(" ", "")
     # a loader that cannot be reached fails the load and leaves the engine as it was
     broken = {**env, "STIGRAPH_REMOTE_ISQL_PASSWORD": "wrong"}
-    data.write_bytes(_nt("other", 10))
+    (tmp_path / "people.nt").write_bytes(_nt("other", 10))
     failed = run_cli(*args, "--bulk-loader", "virtuoso", store=state, env=broken)
     assert failed.returncode != 0
     assert "isql at 127.0.0.1:" in failed.stderr and "Traceback" not in failed.stderr
     with RemoteEndpoint(virtuoso.config) as client:
         assert read_generation(client) == generation
-        rows = client.select(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH {held[0]} {{ ?s ?p ?o }} }}", named_graphs=held)
-        assert int(rows.rows[0]["n"].value) >= n
+        assert _triples_in(client, held) >= BULK_TRIPLES
         assert _staging_graphs(client) == []
     # a bad setting is named
     bad = run_cli(*args, "--bulk-loader", "oracle", store=state, env=env)
@@ -433,22 +446,8 @@ def test_stigraph_load_stages_through_oxigraphs_bulk_loader_and_commits_as_one_u
     state = tmp_path / "state"
     env = engines.remote_env(server)
     env.pop("STIGRAPH_BACKEND")  # chosen by the option below
-    n = 60_010  # more than one Graph Store chunk, and a blank node shared by two triples
     data = tmp_path / "people.nt"
-    data.write_bytes(_nt("oxbulk", n - 2) + b"_:b <urn:x:p> <urn:x:o> .\n<urn:x:s> <urn:x:q> _:b .\n")
-    args = ("load", str(data), "--kind", "rdf", "--source-id", "oxbulk-test", "--no-reconcile", "--backend", "remote")
-    loaded = run_cli(*args, "--bulk-loader", "oxigraph", store=state, env=env)
-    assert loaded.returncode == 0, loaded.stderr
-    held = [g for g in held_graphs(engine) if "oxbulk-test" in g.value]
-    assert len(held) == 1
-    assert _staging_graphs_of(engine) == []
-    rows = engine.select(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH {held[0]} {{ ?s ?p ?o }} }}", named_graphs=held)
-    assert int(rows.rows[0]["n"].value) >= n  # the source's triples (and its provenance)
-    shared = engine.select(
-        f"SELECT ?b WHERE {{ GRAPH {held[0]} {{ ?b <urn:x:p> <urn:x:o> . <urn:x:s> <urn:x:q> ?b }} }}",
-        named_graphs=held,
-    )
-    assert len(shared) == 1  # one blank node, as in the file
+    held, args = _bulk_load(engine, "oxigraph", "oxbulk-test", state, env, data)
     generation = read_generation(engine)
     # a staging request the engine refuses (sent to its query service, which takes no data)
     # fails the load, without a trace, and leaves the generation and the data as they were
@@ -457,15 +456,9 @@ def test_stigraph_load_stages_through_oxigraphs_bulk_loader_and_commits_as_one_u
     failed = run_cli(*args, "--bulk-loader", "oxigraph", store=state, env=broken)
     assert failed.returncode != 0 and "Traceback" not in failed.stderr, failed.stderr
     assert read_generation(engine) == generation
-    rows = engine.select(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH {held[0]} {{ ?s ?p ?o }} }}", named_graphs=held)
-    assert int(rows.rows[0]["n"].value) >= n
-    assert _staging_graphs_of(engine) == []
+    assert _triples_in(engine, held) >= BULK_TRIPLES
+    assert _staging_graphs(engine) == []
     # the Oxigraph loader on another engine is refused by name
     other = {**env, "STIGRAPH_REMOTE_ENGINE": "virtuoso"}
     refused = run_cli(*args, "--bulk-loader", "oxigraph", store=state, env=other)
     assert refused.returncode != 0 and "STIGRAPH_REMOTE_ENGINE" in refused.stderr, refused.stderr
-
-
-def _staging_graphs_of(client: RemoteEndpoint) -> list[object]:
-    text = "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } FILTER (STRSTARTS(STR(?g), 'urn:stigraph:staging:')) }"
-    return list(client.select(text))
