@@ -174,7 +174,7 @@ def _write_all(quads: bytes, target: Deployment) -> None:
 @pytest.fixture(scope="module", params=BACKENDS, name="server")
 def served_on_every_backend(request: pytest.FixtureRequest, server: LiveServer, deployments: Deployments) -> LiveServer:
     """``server`` on each backend, for a module that imports this: the session's own service on
-    the embedded store, and the same data loaded the same way on each engine."""
+    the embedded store, and the same quads written to each engine."""
     return server if request.param == "embedded" else deployments.server(request.param, "served")
 
 
