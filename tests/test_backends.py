@@ -21,22 +21,17 @@ import httpx
 import pytest
 from SPARQLWrapper import JSON, SPARQLWrapper
 
-from stigraph.config import Settings
 from tests import engines
-from tests.conftest import REPO, make_settings, run_cli
-from tests.deployments import BACKENDS, Deployments
+from tests.conftest import REPO
+from tests.deployments import BACKENDS, Deployment, Deployments
 from tests.live import ADMIN, PARTNER, LiveServer
 
 
-@dataclass
-class Served:
-    backend: str
-    server: LiveServer
-    state: Path  # the store directory (embedded) or the state directory (remote)
-    env: dict[str, str]  # the settings a CLI on this backend needs
+@dataclass(kw_only=True)
+class Served(Deployment):
+    """The curated data set on one backend, and its ``stigraph serve``."""
 
-    def cli(self, *args: str) -> Any:
-        return run_cli(*args, store=self.state, env=self.env)
+    server: LiveServer
 
 
 @pytest.fixture(scope="module", params=BACKENDS)
@@ -44,7 +39,12 @@ def served(request: pytest.FixtureRequest, deployments: Deployments) -> Served:
     """The curated data set on each backend, shared with the curated API tests of this worker
     (what a test here writes, it takes back)."""
     deployment = deployments.get(request.param, "curated")
-    return Served(request.param, deployments.server(request.param, "curated"), deployment.state, deployment.env)
+    return Served(
+        backend=deployment.backend,
+        state=deployment.state,
+        env=deployment.env,
+        server=deployments.server(request.param, "curated"),
+    )
 
 
 # -- the store -------------------------------------------------------------------------------
@@ -90,8 +90,7 @@ def test_a_write_that_fails_half_way_leaves_nothing_behind(served: Served) -> No
     from stigraph.store.embedded import open_store
 
     before = _stats(served)
-    remote = {k.removeprefix("STIGRAPH_").lower(): v for k, v in served.env.items()}
-    settings = Settings.model_validate({**make_settings(served.state).model_dump(), **remote})
+    settings = served.settings
     graph = NamedNode("https://w3id.org/stigraph/graph/half-way/public")
     staged = b'<https://example.org/a> <https://example.org/p> "staged" .\n'
     with (
@@ -207,8 +206,7 @@ def test_a_large_write_keeps_its_blank_nodes_together(served: Served) -> None:
     from stigraph.store.embedded import open_store
     from stigraph.store.remote_writer import CHUNK_TRIPLES
 
-    remote = {k.removeprefix("STIGRAPH_").lower(): v for k, v in served.env.items()}
-    settings = Settings.model_validate({**make_settings(served.state).model_dump(), **remote})
+    settings = served.settings
     graph = NamedNode("https://w3id.org/stigraph/graph/blank-nodes/restricted")
     n = CHUNK_TRIPLES + 10
     data = "".join(f'_:b <https://example.org/p> "{i}" .\n' for i in range(n)).encode()
