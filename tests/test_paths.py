@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 
 import httpx
+import polars as pl
 import pytest
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
@@ -342,7 +343,8 @@ def test_the_index_reads_terms_as_pyoxigraph_gives_them() -> None:
     come back as ``term.value`` (and language, and year) would give it."""
     from pyoxigraph import BlankNode, Literal, NamedNode, Quad, Store
 
-    from stigraph.paths.scan import Scan, year
+    from stigraph.paths import terms
+    from stigraph.paths.scan import Scan
 
     xsd = "http://www.w3.org/2001/XMLSchema#"
     objects = [
@@ -374,10 +376,13 @@ def test_the_index_reads_terms_as_pyoxigraph_gives_them() -> None:
     expected = {q.subject.value: q.object for q in store.quads_for_pattern(None, p, None, graph)}  # as stored
     assert len(expected) == len(objects)
     with Scan(Raw(), [graph]) as scan:  # type: ignore[arg-type]
-        got = {s: (text, lang) for s, text, lang in scan.literals(p.value)}
-        assert got == {s: (o.value, getattr(o, "language", None)) for s, o in expected.items()}
-        assert scan.years(p.value) == {s: _year(o.value) for s, o in expected.items()}
-        assert dict(scan.pairs(p.value)) == {s: o.value for s, o in expected.items()}
+        table = scan.table(p.value)
+    subjects = terms.values(table["s"]).to_list()
+    assert sorted(subjects) == sorted(expected)
+    got = dict(zip(subjects, zip(terms.values(table["o"]), terms.languages(table["o"]), strict=True), strict=True))
+    assert got == {s: (o.value, getattr(o, "language", None)) for s, o in expected.items()}
+    assert dict(zip(subjects, terms.years(table["o"]), strict=True)) == {s: _year(o.value) for s, o in expected.items()}
+    assert [terms.value(t) for t in table["o"]] == terms.values(table["o"]).to_list()  # one at a time, the same
     with Scan(Raw(), []) as scan:  # no graph: nothing, not the default graph
-        assert list(scan.pairs(p.value)) == []
-    assert year("<http://example.org/2019>") is None and year("2019") == 2019
+        assert scan.table(p.value).is_empty()
+    assert terms.years(pl.Series(["<http://example.org/2019>", "2019", "_:2019"])).to_list() == [None, 2019, None]

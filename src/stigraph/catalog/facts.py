@@ -44,7 +44,7 @@ from stigraph.catalog.filters import ColumnFilter, Reach, accepted_keys
 from stigraph.catalog.model import CuratedQuery
 from stigraph.catalog.ordering import OrderKey, sort_permutation, split_order
 from stigraph.errors import CatalogError, ErrorContext
-from stigraph.paths.scan import literal, value
+from stigraph.paths.terms import literal, value
 from stigraph.results import Page
 from stigraph.sparql.lexer import check
 

@@ -26,12 +26,14 @@ import re
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, overload
+from typing import overload
 
 import numpy as np
+import polars as pl
 
 from stigraph.namespaces import DCTERMS, OWL, RDFS, SCHEMA, SG, SKOS, Minter
-from stigraph.paths.scan import Scan, literal, value, values
+from stigraph.paths import terms
+from stigraph.paths.scan import Scan
 from stigraph.scopes import Scope, scope_graphs
 from stigraph.search.index import NameIndex, tokens
 from stigraph.store.base import GraphStore
@@ -91,6 +93,22 @@ class EvidenceTable(Sequence[Evidence]):
         self.papers.extend([0] * count)
         for column in (self.first_year, self.last_year, self.example, self.source):
             column.extend([None] * count)
+
+    @classmethod
+    def of(
+        cls,
+        type_: list[int],
+        papers: list[int],
+        first_year: list[int | None],
+        last_year: list[int | None],
+        example: list[str | None],
+        source: list[str | None],
+    ) -> EvidenceTable:
+        """A table of these columns (one entry per row in each)."""
+        table = cls()
+        table.type, table.papers, table.first_year, table.last_year = type_, papers, first_year, last_year
+        table.example, table.source = example, source
+        return table
 
     def __len__(self) -> int:
         return len(self.type)
@@ -163,86 +181,12 @@ class GraphIndex:
         return sum(a.nbytes for a in arrays)
 
 
-class _Builder:
-    def __init__(self) -> None:
-        self.ids: dict[str, int] = {}
-        self.iris: list[str] = []
-        self.kinds: list[int] = []
-        self.labels: list[str] = []
-        self.canonical: dict[str, str] = {}
-        self.places: dict[int, set[str]] = {}
-        self.names = NameIndex()
-        # Edges, once every node exists (:meth:`nodes_done`): (u, v, type) with u < v packed
-        # into one int -> evidence row, and the ends and type of each row in row order.
-        self.lookup: dict[str, int] = {}
-        self.edges: dict[int, int] = {}
-        self.ends_u: list[int] = []
-        self.ends_v: list[int] = []
-        self.types: list[int] = []
-        self.evidence = EvidenceTable()
-        self._n = 0
-
-    def node(self, iri: str, kind: str, label: str | None = None) -> int:
-        iri = self.canonical.get(iri, iri)
-        found = self.ids.get(iri)
-        if found is None:
-            found = self.ids[iri] = len(self.iris)
-            self.iris.append(iri)
-            self.kinds.append(KINDS.index(kind))
-            self.labels.append(label or iri.rsplit("/", 1)[-1])
-        elif label and self.labels[found] == iri.rsplit("/", 1)[-1]:
-            self.labels[found] = label
-        return found
-
-    def known(self, iri: str) -> int | None:
-        return self.ids.get(self.canonical.get(iri, iri))
-
-    def nodes_done(self) -> None:
-        """No node is added after this: every IRI and alias gets its id in one dict, so that
-        the joins look a node up with one ``dict.get`` (the same answer as :meth:`known`)."""
-        self.lookup = dict(self.ids)
-        for alias, canon in self.canonical.items():
-            found = self.ids.get(canon)
-            if found is not None:
-                self.lookup[alias] = found
-        self._n = len(self.iris)
-
-    def add_edges(self, u: np.ndarray, v: np.ndarray, type_: int) -> np.ndarray:
-        """New rows for edges not seen yet (``u < v``, distinct pairs), in this order; their
-        numbers."""
-        first = len(self.evidence)
-        count = len(u)
-        rows = np.arange(first, first + count)
-        self.edges.update(zip(((u * self._n + v) * 8 + type_).tolist(), rows.tolist(), strict=True))
-        self.ends_u.extend(u.tolist())
-        self.ends_v.extend(v.tolist())
-        self.types.extend([type_] * count)
-        self.evidence.extend(type_, count)
-        return rows
-
-    def edge(self, u: int, v: int, type_: int) -> int:
-        """The evidence row of the edge, made on first sight; -1 for a node merged with itself
-        by reconciliation (no edge)."""
-        if u == v:
-            return -1
-        a, b = (u, v) if u < v else (v, u)
-        key = (a * self._n + b) * 8 + type_
-        row = self.edges.get(key)
-        if row is None:
-            row = self.edges[key] = self.evidence.add(type_)
-            self.ends_u.append(a)
-            self.ends_v.append(b)
-            self.types.append(type_)
-        return row
-
-
 _COAUTHOR, _AFFILIATION, _BOARD, _PROJECT, _PROGRAMME, _FIELD, _MISSION = range(len(EDGE_TYPES))
 
 
 def _costs(types: np.ndarray, papers: np.ndarray) -> np.ndarray:
     """Each edge's cost: its type's base cost, and for co-authors falling with the number of
-    papers (1 paper 1.0, 3 papers 0.48, 10 papers 0.30); computed once per distinct count, with
-    the same ``math.log`` as always, so the costs are bit for bit what they were."""
+    papers (1 paper 1.0, 3 papers 0.48, 10 papers 0.30); computed once per distinct count."""
     base = np.array([BASE_COST[t] for t in EDGE_TYPES], dtype=np.float64)
     costs = base[types]
     co = types == _COAUTHOR
@@ -251,14 +195,6 @@ def _costs(types: np.ndarray, papers: np.ndarray) -> np.ndarray:
         by_count = np.array([BASE_COST["coauthor"] / (1.0 + math.log(max(int(c), 1))) for c in counts])
         costs[co] = by_count[inverse]
     return costs
-
-
-def _span(ev: EvidenceTable, row: int, year: int | None) -> None:
-    if year is None:
-        return
-    first, last = ev.first_year[row], ev.last_year[row]
-    ev.first_year[row] = year if first is None else min(first, year)
-    ev.last_year[row] = year if last is None else max(last, year)
 
 
 # Which kind a node typed with several classes is: the most specific first (a mission is also an
@@ -271,7 +207,10 @@ _KIND_ORDER = (
     ("programme", "Programme"),
     ("field", "Field"),
 )
+_KIND_OF_RANK = np.array([KINDS.index(kind) for kind, _ in _KIND_ORDER], dtype=np.int8)
+_PERSON, _ORGANIZATION = (KINDS.index(k) for k in ("person", "organization"))
 _LABELS = (RDFS + "label", SKOS + "prefLabel", SKOS + "altLabel")
+_ALT = _LABELS.index(SKOS + "altLabel")
 # What a build reads after the types and the labels, in the order it reads them.
 _LATER = (
     ("authorships", SG + "author", SG + "publication"),
@@ -281,10 +220,10 @@ _LATER = (
         ("predicate", p)
         for p in (
             SG + "holder",
+            SG + "organization",
             SG + "startDate",
             SG + "endDate",
             SG + "title",
-            SG + "organization",
             SG + "participant",
             SG + "inProject",
             SG + "fundedBy",
@@ -298,6 +237,17 @@ _LATER = (
         )
     ),
 )
+_EDGES = {
+    "u": pl.Int64,
+    "v": pl.Int64,
+    "type": pl.Int8,
+    "papers": pl.Int64,
+    "first_year": pl.Int64,
+    "last_year": pl.Int64,
+    "example": pl.String,
+    "source": pl.String,
+}
+"""One row per edge (``u < v``) and its evidence: what every kind of edge is made into."""
 
 
 def build_index(store: GraphStore, minter: Minter, scope: Scope, classes: dict[str, set[str]]) -> GraphIndex:
@@ -308,45 +258,336 @@ def build_index(store: GraphStore, minter: Minter, scope: Scope, classes: dict[s
         return _build(scan, scope, generation, classes, start)
 
 
+@dataclass
+class _Nodes:
+    """Every node, numbered in the order of its term, and how a term finds its node."""
+
+    terms: pl.DataFrame  # term (the node's own: a canonical term), rank (index into _KIND_ORDER)
+    lookup: pl.DataFrame  # key (a node's term or an alias of it), id
+    kinds: np.ndarray  # int8 per node, index into KINDS
+
+    def ids(self, frame: pl.DataFrame, column: str, name: str, kind: int | None = None) -> pl.DataFrame:
+        """``frame`` with ``column``'s node as ``name`` (rows whose term is no node, or no node of
+        ``kind``, dropped)."""
+        found = frame.join(self.lookup.rename({"id": name}), left_on=column, right_on="key", how="inner")
+        if kind is not None:
+            found = found.filter(pl.col(name).is_in(pl.Series(np.flatnonzero(self.kinds == kind)).implode()))
+        return found
+
+
 def _build(scan: Scan, scope: str, generation: int, classes: dict[str, set[str]], start: float) -> GraphIndex:
     kind_of_class: dict[str, int] = {}
     for rank, (_, top) in reversed(list(enumerate(_KIND_ORDER))):
         for c in (SG + top, *classes.get(SG + top, ())):
             kind_of_class[c] = rank
     committee_classes = {SG + "Committee", *classes.get(SG + "Committee", ())}
-    publication_classes = {SG + "Publication", *classes.get(SG + "Publication", ())}
     scan.prefetch(
         [
             ("predicate", OWL + "sameAs"),
-            *(("class", c) for c in dict.fromkeys([*kind_of_class, *committee_classes, *publication_classes])),
+            *(("class", c) for c in dict.fromkeys([*kind_of_class, *committee_classes])),
             *(("predicate", p) for p in _LABELS),
             *_LATER,
         ]
     )
-    b = _Builder()
-    _same_as(b, scan)
-    kinds: dict[str, int] = {}
-    for cls, rank in kind_of_class.items():
-        for s in scan.typed(cls):
-            if s not in kinds or rank < kinds[s]:
-                kinds[s] = rank
-    committees = {s for c in committee_classes for s in scan.typed(c)}
-    publications = {s for c in publication_classes for s in scan.typed(c)}
-    names: dict[str, set[str]] = {}
-    labels = _labels(scan, kinds.keys() | publications, names)
-    for iri, rank in kinds.items():
-        if b.known(iri) is None:
-            b.node(iri, _KIND_ORDER[rank][0], labels.get(iri))
-    b.nodes_done()
-    _add_names(b.names, ((b.lookup[iri], text) for iri, texts in names.items() if iri in b.lookup for text in texts))
-    del names
-    _coauthorship(b, scan, labels)
-    del labels
-    _positions(b, scan, committees)
-    _projects(b, scan)
-    _fields(b, scan)
-    _missions(b, scan)
-    return _freeze(b, scope, generation, time.perf_counter() - start)
+    canonical = _same_as(scan)
+    nodes = _nodes(scan, kind_of_class, canonical)
+    committees = pl.concat([scan.typed(c) for c in sorted(committee_classes)])["s"]
+    labels = _labels(scan)
+    names = _names(nodes, labels)
+    iris = terms.values(nodes.terms["term"])
+    best = (
+        nodes.ids(labels.filter(pl.col("pred") != _ALT), "s", "id")
+        .sort("id", "rank", "pred", "text")
+        .unique("id", keep="first")
+    )
+    node_labels = (
+        pl.DataFrame({"iri": iris})
+        .with_row_index("id")
+        .join(best.select(pl.col("id").cast(pl.UInt32), "text"), on="id", how="left")
+        .select(pl.coalesce("text", pl.col("iri").str.split("/").list.last()))
+        .to_series()
+    )
+    places: dict[int, set[str]] = {}
+    edges = pl.concat(
+        [
+            _coauthorship(scan, nodes, labels),
+            _positions(scan, nodes, committees),
+            *_projects(scan, nodes),
+            _fields(scan, nodes),
+            *_missions(scan, nodes, places),
+        ],
+        how="diagonal_relaxed",
+    ).select(**{c: pl.col(c).cast(t) for c, t in _EDGES.items()})
+    index = _freeze(scope, generation, iris.to_list(), nodes.kinds, node_labels.to_list(), edges)
+    index.places = places
+    _add_names(index.names, zip(names["id"].to_list(), names["text"].to_list(), strict=True))
+    index.names.freeze()
+    alias_values = terms.values(pl.Series(list(canonical), dtype=pl.String)).to_list()
+    canon_values = terms.values(pl.Series(list(canonical.values()), dtype=pl.String)).to_list()
+    for alias, canon in zip(alias_values, canon_values, strict=True):
+        if canon in index.ids:
+            index.ids.setdefault(alias, index.ids[canon])
+    index.build_seconds = time.perf_counter() - start
+    return index
+
+
+def _same_as(scan: Scan) -> dict[str, str]:
+    """Alias term -> the term of the node it is one entity with (``owl:sameAs`` to an IRI, taken
+    in term order so that the same links always give the same node)."""
+    parent: dict[str, str] = {}
+
+    def find(x: str) -> str:
+        while parent.get(x, x) != x:
+            x = parent[x]
+        return x
+
+    links = scan.table(OWL + "sameAs").filter(pl.col("o").str.starts_with("<")).sort("s", "o")
+    for a, o in links.iter_rows():
+        ra, rb = find(a), find(o)
+        if ra != rb:
+            parent[ra] = rb
+    return {x: find(x) for x in parent}
+
+
+def _nodes(scan: Scan, kind_of_class: dict[str, int], canonical: dict[str, str]) -> _Nodes:
+    """The typed terms, one node per entity, of the most specific kind any of its terms has."""
+    typed = pl.concat(
+        [scan.typed(c).with_columns(pl.lit(rank, pl.Int8).alias("rank")) for c, rank in kind_of_class.items()]
+    )
+    aliases = pl.DataFrame(
+        {"key": list(canonical), "canon": list(canonical.values())}, schema={"key": pl.String, "canon": pl.String}
+    )
+    typed = (
+        typed.join(aliases, left_on="s", right_on="key", how="left")
+        .select(pl.coalesce("canon", "s").alias("term"), "rank")
+        .group_by("term")
+        .agg(pl.col("rank").min())
+        .sort("term")
+    )
+    ids = typed.select(pl.col("term").alias("key")).with_row_index("id").select("key", pl.col("id").cast(pl.Int64))
+    lookup = pl.concat([ids, aliases.join(ids, left_on="canon", right_on="key", how="inner").select("key", "id")])
+    return _Nodes(typed, lookup, _KIND_OF_RANK[typed["rank"].to_numpy()])
+
+
+def _labels(scan: Scan) -> pl.DataFrame:
+    """Every label of every subject: ``s`` (term), ``text``, ``rank`` of its language (English,
+    Japanese, any other) and ``pred`` (index into ``_LABELS``)."""
+    frame = pl.concat([scan.table(p).with_columns(pl.lit(i, pl.Int8).alias("pred")) for i, p in enumerate(_LABELS)])
+    lang = terms.languages(frame["o"])
+    return frame.select(
+        "s",
+        "pred",
+        text=terms.values(frame["o"]),
+        rank=pl.when(lang == "en").then(0).when(lang == "ja").then(1).otherwise(2).cast(pl.Int8),
+    )
+
+
+def _names(nodes: _Nodes, labels: pl.DataFrame) -> pl.DataFrame:
+    """Every name of every node (labels and alternative labels, all languages), for the name
+    search: ``id``, ``text``, once each, in node order."""
+    return nodes.ids(labels, "s", "id").select("id", "text").unique().sort("id", "text")
+
+
+def _pairs(frame: pl.DataFrame) -> pl.DataFrame:
+    """Node pairs ``a``, ``b`` as edges ``u < v`` (a node merged with itself: no edge)."""
+    return frame.filter(pl.col("a") != pl.col("b")).with_columns(
+        u=pl.min_horizontal("a", "b"), v=pl.max_horizontal("a", "b")
+    )
+
+
+def _coauthorship(scan: Scan, nodes: _Nodes, labels: pl.DataFrame) -> pl.DataFrame:
+    """Co-author edges from authorships, then from ``sg:CoAuthorship`` summaries.
+
+    A pair counts its papers and spans their years; its example is its best paper: one with a
+    title first, then the latest, then the first by IRI (so the example is the same whatever
+    order the store gives the rows in)."""
+    authors = nodes.ids(scan.authorships(SG + "author", SG + "publication"), "person", "id").select("pub", "id")
+    authors = authors.unique()
+    size = authors.group_by("pub").len()
+    authors = authors.join(
+        size.filter((pl.col("len") >= 2) & (pl.col("len") <= MAX_AUTHORS)).select("pub"), on="pub", how="semi"
+    )
+    issued = scan.table(DCTERMS + "issued")
+    years = issued.select(pub="s", year=terms.years(issued["o"])).group_by("pub").agg(pl.col("year").max())
+    titles = (labels.filter(pl.col("pred") != _ALT).sort("s", "rank", "pred", "text").unique("s", keep="first")).select(
+        pub="s", title="text"
+    )
+    pubs = (
+        authors.select("pub")
+        .unique()
+        .join(years, on="pub", how="left")
+        .join(titles, on="pub", how="left")
+        .sort(pl.col("title").is_null(), pl.col("year"), "pub", descending=[False, True, False], nulls_last=True)
+        .with_row_index("order")
+    )
+    authors = authors.join(pubs.select("pub", "order", "year"), on="pub").select("order", "id", "year")
+    pairs = authors.join(authors.select("order", "id"), on="order", suffix="_b").filter(pl.col("id") < pl.col("id_b"))
+    edges = (
+        pairs.group_by("id", "id_b")
+        .agg(
+            papers=pl.len(),
+            first_year=pl.col("year").min(),
+            last_year=pl.col("year").max(),
+            order=pl.col("order").min(),
+        )
+        .join(pubs.select("order", "title", "pub"), on="order")
+        .select(
+            u="id",
+            v="id_b",
+            papers="papers",
+            first_year="first_year",
+            last_year="last_year",
+            example="title",
+            source="pub",
+        )
+    )
+    edges = edges.with_columns(source=terms.values(edges["source"]))
+    summaries = _summaries(scan, nodes)
+    if not summaries.is_empty():  # merged: the papers and years of both, the authorships' example
+        edges = (
+            pl.concat([edges, summaries], how="diagonal_relaxed")
+            .group_by("u", "v", maintain_order=True)
+            .agg(
+                pl.col("papers").max(),
+                pl.col("first_year").min(),
+                pl.col("last_year").max(),
+                pl.col("example").drop_nulls().first(),
+                pl.col("source").drop_nulls().first(),
+            )
+        )
+    return edges.with_columns(type=pl.lit(_COAUTHOR, pl.Int8))
+
+
+def _summaries(scan: Scan, nodes: _Nodes) -> pl.DataFrame:
+    """Co-author edges from ``sg:CoAuthorship`` summaries of two known people: their paper count
+    (1 when missing), their first and last years, and the summary as the source."""
+    members = nodes.ids(scan.table(SG + "coAuthor"), "o", "id").select("s", "id").unique()
+    if members.is_empty():
+        return pl.DataFrame(schema={c: _EDGES[c] for c in ("u", "v", "papers", "first_year", "last_year", "source")})
+    count = scan.table(SG + "paperCount")
+    count = (
+        count.select("s", n=terms.values(count["o"]).cast(pl.Int64, strict=False)).group_by("s").agg(pl.col("n").max())
+    )
+    firsts, lasts = scan.table(SG + "firstYear"), scan.table(SG + "lastYear")
+    spans = pl.concat([firsts.select("s", y=terms.years(firsts["o"])), lasts.select("s", y=terms.years(lasts["o"]))])
+    spans = spans.group_by("s").agg(lo=pl.col("y").min(), hi=pl.col("y").max())
+    summaries = (
+        members.group_by("s")
+        .agg(u=pl.col("id").min(), v=pl.col("id").max(), people=pl.col("id").n_unique())
+        .filter(pl.col("people") == 2)
+        .join(count, on="s", how="left")
+        .join(spans, on="s", how="left")
+        .sort("s")
+    )
+    return summaries.select(
+        "u",
+        "v",
+        papers=pl.col("n").fill_null(1),
+        first_year="lo",
+        last_year="hi",
+        source=terms.values(summaries["s"]),
+    )
+
+
+def _positions(scan: Scan, nodes: _Nodes, committees: pl.Series) -> pl.DataFrame:
+    """Affiliation (or board, for a committee) edges from positions: their years span every
+    start and end date; the example is the first titled position's title (", current" without an
+    end date), else "current" when one started and has not ended; the source the first position."""
+    held = scan.table(SG + "holder").rename({"s": "pos", "o": "person"})
+    at = scan.table(SG + "organization").rename({"s": "pos", "o": "org"})
+    positions = nodes.ids(nodes.ids(held.join(at, on="pos"), "person", "a"), "org", "b")
+    if positions.is_empty():
+        return pl.DataFrame(schema=_EDGES)
+
+    def dated(predicate: str, name: str) -> pl.DataFrame:
+        frame = scan.table(predicate)
+        return (
+            frame.select(pos="s", year=terms.years(frame["o"]))
+            .group_by("pos")
+            .agg(**{f"{name}_year": pl.col("year").min() if name == "start" else pl.col("year").max()})
+            .with_columns(pl.lit(True).alias(f"has_{name}"))
+        )
+
+    titles = scan.table(SG + "title")
+    titles = titles.select(pos="s", title=terms.values(titles["o"])).group_by("pos").agg(pl.col("title").min())
+    positions = (
+        _pairs(positions)
+        .join(dated(SG + "startDate", "start"), on="pos", how="left")
+        .join(dated(SG + "endDate", "end"), on="pos", how="left")
+        .join(titles, on="pos", how="left")
+        .with_columns(
+            pl.col("has_start").fill_null(False),
+            pl.col("has_end").fill_null(False),
+            type=pl.when(pl.col("org").is_in(committees.implode())).then(_BOARD).otherwise(_AFFILIATION).cast(pl.Int8),
+        )
+        .with_columns(
+            titled=pl.when(pl.col("has_end")).then(pl.col("title")).otherwise(pl.col("title") + ", current"),
+            current=pl.col("has_start") & ~pl.col("has_end"),
+        )
+        .sort("pos")
+    )
+    edges = positions.group_by("u", "v", "type", maintain_order=True).agg(
+        first_year=pl.min_horizontal("start_year", "end_year").min(),
+        last_year=pl.max_horizontal("start_year", "end_year").max(),
+        example=pl.coalesce(
+            pl.col("titled").drop_nulls().first(), pl.when(pl.col("current").any()).then(pl.lit("current"))
+        ),
+        source=pl.col("pos").first(),
+    )
+    return edges.with_columns(source=terms.values(edges["source"]))
+
+
+def _projects(scan: Scan, nodes: _Nodes) -> list[pl.DataFrame]:
+    """Person or organisation-project edges from participations (the first as the source), and
+    project-programme edges from funding."""
+    part = scan.table(SG + "participant").rename({"s": "x", "o": "who"})
+    into = scan.table(SG + "inProject").rename({"s": "x", "o": "project"})
+    joined = _pairs(nodes.ids(nodes.ids(part.join(into, on="x"), "who", "a"), "project", "b"))
+    participations = joined.sort("x").group_by("u", "v", maintain_order=True).agg(source=pl.col("x").first())
+    participations = participations.with_columns(
+        source=terms.values(participations["source"]), type=pl.lit(_PROJECT, pl.Int8)
+    )
+    funded = _pairs(nodes.ids(nodes.ids(scan.table(SG + "fundedBy"), "s", "a"), "o", "b"))
+    return [participations, funded.select("u", "v").unique().with_columns(type=pl.lit(_PROGRAMME, pl.Int8))]
+
+
+def _fields(scan: Scan, nodes: _Nodes) -> pl.DataFrame:
+    """Person-field edges."""
+    frame = _pairs(nodes.ids(nodes.ids(scan.table(SG + "researchField"), "s", "a", _PERSON), "o", "b"))
+    return frame.select("u", "v").unique().with_columns(type=pl.lit(_FIELD, pl.Int8))
+
+
+def _missions(scan: Scan, nodes: _Nodes, places: dict[int, set[str]]) -> list[pl.DataFrame]:
+    """Organisations in a mission's jurisdiction (their city or country, or a place inside one
+    of its places), and people on a PI list the mission published. ``places`` gets every
+    organisation's cities and countries."""
+    inside: dict[str, set[str]] = {}
+    for place, container in scan.table(SCHEMA + "containedInPlace").iter_rows():
+        inside.setdefault(container, set()).add(place)
+    covered: list[tuple[str, int]] = []  # (place, mission)
+    for top, m in nodes.ids(scan.table(SG + "jurisdiction"), "s", "m").select("o", "m").unique().iter_rows():
+        todo, seen = [top], {top}
+        while todo:
+            place = todo.pop()
+            covered.append((place, m))
+            for inner in inside.get(place, ()):
+                if inner not in seen:
+                    seen.add(inner)
+                    todo.append(inner)
+    located = nodes.ids(pl.concat([scan.table(SG + "country"), scan.table(SG + "city")]), "s", "a", _ORGANIZATION)
+    located = located.with_columns(place=terms.values(located["o"]))
+    for org, found in located.group_by("a").agg(pl.col("place").unique()).iter_rows():
+        places[org] = set(found)
+    jurisdiction = pl.DataFrame(covered, schema={"o": pl.String, "b": pl.Int64}, orient="row")
+    offices = _pairs(located.join(jurisdiction, on="o")).select("u", "v").unique()
+    listed = scan.table(SG + "listedIn").rename({"s": "person", "o": "list"})
+    published = scan.table(SG + "publishedBy").rename({"s": "list", "o": "mission"})
+    lists = nodes.ids(nodes.ids(listed.join(published, on="list"), "person", "a", _PERSON), "mission", "b")
+    on_lists = _pairs(lists).select("u", "v").unique().with_columns(example=pl.lit("PI list"))
+    return [
+        offices.with_columns(type=pl.lit(_MISSION, pl.Int8)),
+        on_lists.with_columns(type=pl.lit(_MISSION, pl.Int8)),
+    ]
 
 
 _LETTER = re.compile(r"[A-Za-z]")
@@ -383,288 +624,43 @@ def _add_names(index: NameIndex, names: Iterable[tuple[int, str]]) -> None:
                 rows.add(row)
 
 
-def _labels(scan: Scan, wanted: Any, names: dict[str, set[str]] | None = None) -> dict[str, str]:
-    """One label per node: English first, then Japanese, then any. ``names`` collects every
-    name (labels and alternative labels, all languages) for the name search."""
-    rank = {"en": 0, "ja": 1}
-    best: dict[str, tuple[int, str]] = {}
-    for prop in _LABELS:
-        alternative = prop == SKOS + "altLabel"
-        subjects, objects = scan.columns(prop)
-        for s, o in zip(values(subjects), objects, strict=True):
-            if s not in wanted:
-                continue
-            text, lang = literal(o) if o[:1] == '"' else (value(o), None)
-            if names is not None:
-                found = names.get(s)
-                if found is None:
-                    names[s] = {text}
-                else:
-                    found.add(text)
-            if alternative:
-                continue
-            r = rank.get(lang or "", 2)
-            kept = best.get(s)
-            if kept is None or r < kept[0]:
-                best[s] = (r, text)
-    return {iri: text for iri, (_, text) in best.items()}
-
-
-def _same_as(b: _Builder, scan: Scan) -> None:
-    parent: dict[str, str] = {}
-
-    def find(x: str) -> str:
-        while parent.get(x, x) != x:
-            x = parent[x]
-        return x
-
-    for a, o in scan.iri_pairs(OWL + "sameAs"):
-        ra, rb = find(a), find(o)
-        if ra != rb:
-            parent[ra] = rb
-    b.canonical = {x: find(x) for x in parent}
-
-
-def _coauthorship(b: _Builder, scan: Scan, labels: dict[str, str]) -> None:
-    """Co-author edges from authorships, then from ``sg:CoAuthorship`` summaries.
-
-    The pairs of every publication's authors and each pair's evidence are worked out with
-    numpy on integer ids; the rules are those of taking the publications one by one in order
-    of first appearance: a pair counts its papers and spans their years, and its example is the
-    latest paper (the last one in that order with the latest year; a paper without a title
-    gives way to the next one that has one).
-    """
-    known = b.lookup.get
-    numbers: dict[str, int] = {}  # publication -> number, in order of first appearance
-    pub_rows: list[int] = []
-    people: list[int] = []
-    for pub, person in zip(*scan.authorships(SG + "author", SG + "publication"), strict=True):
-        p = known(person)
-        if p is not None:
-            pub_rows.append(numbers.setdefault(pub, len(numbers)))
-            people.append(p)
-    years_list = [-1] * len(numbers)  # -1: no year
-    for s, year in scan.years(DCTERMS + "issued").items():
-        number = numbers.get(s)
-        if number is not None:
-            years_list[number] = -1 if year is None else year
-    pubs = list(numbers)
-    del numbers
-    n = len(b.iris)
-    # One row per (publication, author), authors in id order within a publication.
-    both = np.unique(np.array(pub_rows, dtype=np.int64) * n + np.array(people, dtype=np.int64))
-    del pub_rows, people
-    pub, person = both // n, both % n
-    size = np.bincount(pub, minlength=len(pubs))
-    size = np.where((size >= 2) & (size <= MAX_AUTHORS), size, 0)  # papers left out: no rows
-    keep = size[pub] > 0
-    pub, person = pub[keep], person[keep]
-    first_row = np.cumsum(size) - size
-    within = np.arange(len(pub)) - first_row[pub]
-    left = size[pub] - within - 1  # authors after this one on the same paper
-    us, vs, ps = [], [], []
-    for gap in range(1, int(left.max()) + 1 if len(left) else 1):
-        rows = np.flatnonzero(left >= gap)
-        us.append(person[rows])
-        vs.append(person[rows + gap])
-        ps.append(pub[rows])
-    if not us:
-        return _summaries(b, scan)
-    u, v, on = np.concatenate(us), np.concatenate(vs), np.concatenate(ps)
-    del us, vs, ps, both, pub, person
-    # Each pair's papers in the order they were read.
-    key = u * n + v
-    order = np.lexsort((on, key))
-    key, on = key[order], on[order]
-    starts = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
-    ends = np.r_[starts[1:], len(key)]
-    group = np.repeat(np.arange(len(starts)), ends - starts)
-    years = np.array(years_list, dtype=np.int64)[on]
-    titled = np.array([labels.get(p) is not None for p in pubs], dtype=bool)[on]
-    big = np.iinfo(np.int64).max
-    latest = np.maximum.reduceat(years, starts)
-    earliest = np.minimum.reduceat(np.where(years >= 0, years, big), starts)
-    position = np.arange(len(key))
-    # the last paper with the latest year (the first paper when none has a year) ...
-    last_latest = np.maximum.reduceat(np.where((years == latest[group]) & (years >= 0), position, -1), starts)
-    begin = np.where(last_latest >= 0, last_latest, starts)
-    # ... or the first after it with a title (the last paper when none has one)
-    titled_after = np.minimum.reduceat(np.where(titled & (position >= begin[group]), position, big), starts)
-    example = on[np.where(titled_after < big, titled_after, ends - 1)]
-    # Rows in order of first appearance: by first paper, then by pair (as read one by one).
-    first_seen = np.lexsort((key[starts], on[starts]))
-    pair = key[starts][first_seen]
-    rows = b.add_edges(pair // n, pair % n, _COAUTHOR)
-    ev = b.evidence
-    r0, r1 = int(rows[0]), int(rows[-1]) + 1
-    ev.papers[r0:r1] = (ends - starts)[first_seen].tolist()
-    ev.first_year[r0:r1] = [None if y == big else y for y in earliest[first_seen].tolist()]
-    ev.last_year[r0:r1] = [None if y < 0 else y for y in latest[first_seen].tolist()]
-    chosen = example[first_seen].tolist()
-    ev.example[r0:r1] = [labels.get(pubs[i]) for i in chosen]
-    ev.source[r0:r1] = [pubs[i] for i in chosen]
-    _summaries(b, scan)
-
-
-def _summaries(b: _Builder, scan: Scan) -> None:
-    """Co-author edges from ``sg:CoAuthorship`` summaries (or their papers, years and source
-    added to the edge the authorships made)."""
-    known = b.lookup.get
-    ev = b.evidence
-    papers, source = ev.papers, ev.source
-    summaries: dict[str, list[str]] = {}
-    for c, p in scan.pairs(SG + "coAuthor"):
-        summaries.setdefault(c, []).append(p)
-    if not summaries:
-        return
-    count, firsts, lasts = scan.dict(SG + "paperCount"), scan.years(SG + "firstYear"), scan.years(SG + "lastYear")
-    for c, people in summaries.items():
-        ends = sorted({k for k in (known(p) for p in people) if k is not None})
-        if len(ends) != 2:
-            continue
-        row = b.edge(ends[0], ends[1], _COAUTHOR)
-        papers[row] = max(papers[row], int(count[c]) if c in count else 1)
-        _span(ev, row, firsts.get(c))
-        _span(ev, row, lasts.get(c))
-        source[row] = source[row] or c
-
-
-_NONE = object()  # no such value (a value can be there and have no year)
-
-
-def _positions(b: _Builder, scan: Scan, committees: set[str]) -> None:
-    known = b.lookup.get
-    holder = scan.dict(SG + "holder")
-    starts, ends = scan.years(SG + "startDate"), scan.years(SG + "endDate")  # None: a date without a year
-    titles = scan.dict(SG + "title")
-    ev = b.evidence
-    for pos, org in scan.pairs(SG + "organization"):
-        person = holder.get(pos)
-        p = known(person) if person is not None else None
-        o = known(org)
-        if p is None or o is None:
-            continue
-        row = b.edge(p, o, _BOARD if org in committees else _AFFILIATION)
-        if row < 0:
-            continue
-        start, end, title = starts.get(pos, _NONE), ends.get(pos, _NONE), titles.get(pos)
-        _span(ev, row, start if start is not _NONE else None)  # type: ignore[arg-type]
-        _span(ev, row, end if end is not _NONE else None)  # type: ignore[arg-type]
-        if end is _NONE and start is not _NONE:
-            ev.example[row] = ev.example[row] or "current"
-        if title is not None and (ev.example[row] is None or ev.example[row] == "current"):
-            ev.example[row] = title if end is not _NONE else f"{title}, current"
-        ev.source[row] = ev.source[row] or pos
-
-
-def _projects(b: _Builder, scan: Scan) -> None:
-    known = b.lookup.get
-    participant = scan.dict(SG + "participant")
-    for x, proj in scan.pairs(SG + "inProject"):
-        who = participant.get(x)
-        w, p = (known(who) if who is not None else None), known(proj)
-        if w is not None and p is not None and (row := b.edge(w, p, _PROJECT)) >= 0:
-            b.evidence.source[row] = x
-    for proj, prog in scan.pairs(SG + "fundedBy"):
-        p, g = known(proj), known(prog)
-        if p is not None and g is not None:
-            b.edge(p, g, _PROGRAMME)
-
-
-def _fields(b: _Builder, scan: Scan) -> None:
-    """Person-field edges, made in bulk: they are the only edges of their type, so the pairs
-    only need to be told apart from each other."""
-    known, kinds = b.lookup.get, b.kinds
-    person = KINDS.index("person")
-    us: list[int] = []
-    vs: list[int] = []
-    for s, f in scan.pairs(SG + "researchField"):
-        p, n = known(s), known(f)
-        if p is not None and n is not None and kinds[p] == person and p != n:
-            us.append(p)
-            vs.append(n)
-    if not us:
-        return
-    u, v = np.array(us, dtype=np.int64), np.array(vs, dtype=np.int64)
-    lo, hi = np.minimum(u, v), np.maximum(u, v)
-    _, first = np.unique(lo * len(b.iris) + hi, return_index=True)
-    first.sort()  # rows in order of first appearance, as one by one
-    b.add_edges(lo[first], hi[first], _FIELD)
-
-
-def _missions(b: _Builder, scan: Scan) -> None:
-    """Organisations in a mission's jurisdiction (their city or country, or a place inside one
-    of its places), and people on a PI list the mission published."""
-    known = b.lookup.get
-    inside: dict[str, set[str]] = {}
-    for place, container in scan.pairs(SCHEMA + "containedInPlace"):
-        inside.setdefault(container, set()).add(place)
-    jurisdiction: dict[str, list[int]] = {}
-    for mission, top in scan.pairs(SG + "jurisdiction"):
-        m = known(mission)
-        if m is None:
-            continue
-        todo, seen = [top], {top}
-        while todo:
-            place = todo.pop()
-            jurisdiction.setdefault(place, []).append(m)
-            for inner in inside.get(place, ()):
-                if inner not in seen:
-                    seen.add(inner)
-                    todo.append(inner)
-    organization = KINDS.index("organization")
-    for prop in (SG + "country", SG + "city"):
-        for s, place in scan.pairs(prop):
-            o = known(s)
-            if o is None or b.kinds[o] != organization:
-                continue
-            b.places.setdefault(o, set()).add(place)
-            for m in jurisdiction.get(place, ()):
-                b.edge(o, m, _MISSION)
-    publisher = scan.dict(SG + "publishedBy")
-    person = KINDS.index("person")
-    for s, lst in scan.pairs(SG + "listedIn"):
-        mission = publisher.get(lst)
-        p, m = known(s), (known(mission) if mission is not None else None)
-        if p is not None and m is not None and b.kinds[p] == person and (row := b.edge(p, m, _MISSION)) >= 0:
-            b.evidence.example[row] = "PI list"
-
-
-def _freeze(b: _Builder, scope: str, generation: int, seconds: float) -> GraphIndex:
-    """The CSR arrays over both directions of every edge, sorted by (source, neighbour)."""
-    n = len(b.iris)
-    u = np.array(b.ends_u, dtype=np.int64)
-    v = np.array(b.ends_v, dtype=np.int64)
-    kinds = np.array(b.types, dtype=np.int8)
+def _freeze(
+    scope: str, generation: int, iris: list[str], kinds: np.ndarray, labels: list[str], edges: pl.DataFrame
+) -> GraphIndex:
+    """The CSR arrays over both directions of every edge, sorted by (source, neighbour); the
+    evidence rows in edge order (type, then ends)."""
+    edges = edges.with_columns(pl.col("papers").fill_null(0)).sort("type", "u", "v")
+    n = len(iris)
+    u, v = edges["u"].to_numpy(), edges["v"].to_numpy()
+    types = edges["type"].to_numpy().astype(np.int8)
     rows = np.arange(len(u), dtype=np.int32)
-    costs = _costs(kinds, np.array(b.evidence.papers, dtype=np.int64))
+    costs = _costs(types, edges["papers"].to_numpy())
     src = np.concatenate([u, v])
     dst = np.concatenate([v, u])
-    types = np.concatenate([kinds, kinds])
+    both = np.concatenate([types, types])
     refs = np.concatenate([rows, rows])
     order = np.lexsort((dst, src))
-    src, dst, types, refs = src[order], dst[order], types[order], refs[order]
+    src, dst, both, refs = src[order], dst[order], both[order], refs[order]
     indptr = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(np.bincount(src, minlength=n), out=indptr[1:])
-    b.names.freeze()
-    index = GraphIndex(
+    return GraphIndex(
         scope=scope,
         generation=generation,
-        iris=b.iris,
-        kinds=np.array(b.kinds, dtype=np.int8),
-        labels=b.labels,
+        iris=iris,
+        kinds=kinds.astype(np.int8),
+        labels=labels,
         indptr=indptr,
         indices=dst.astype(np.int32),
-        edge_type=types,
+        edge_type=both,
         cost=costs[refs] if len(refs) else np.zeros(0),
         edge=refs,
-        evidence=b.evidence,
-        ids=b.ids,
-        places=b.places,
-        names=b.names,
+        evidence=EvidenceTable.of(
+            [int(t) for t in types],
+            edges["papers"].to_list(),
+            edges["first_year"].to_list(),
+            edges["last_year"].to_list(),
+            edges["example"].to_list(),
+            edges["source"].to_list(),
+        ),
+        ids=dict(zip(iris, range(n), strict=True)),
     )
-    for alias, canon in b.canonical.items():
-        if canon in index.ids:
-            index.ids.setdefault(alias, index.ids[canon])
-    index.build_seconds = seconds
-    return index
