@@ -120,6 +120,11 @@ class Settings(BaseSettings):
         default=True,
         description="Materialise the answers of curated queries marked 'precompute' when a generation is published.",
     )
+    precompute_path_rows: bool = Field(
+        default=True,
+        description="Write the rows the path index is built from, per graph, when a generation is published "
+        "(embedded store on disk); without them each index build reads the store back.",
+    )
     answer_cache_mb: int = Field(
         default=64, ge=0, description="Memory for answers of curated queries, per store generation (0: no cache)."
     )

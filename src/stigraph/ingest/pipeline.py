@@ -215,7 +215,10 @@ class Pipeline:
                 owner = self.minter.graph_source(g.value)
                 if owner and owner[0] == spec.id:
                     w.clear_graph(g)
-                    w.update(f"DELETE WHERE {{ GRAPH <{self.minter.meta_graph.value}> {{ <{g.value}> ?p ?o }} }}")
+                    w.update(
+                        f"DELETE WHERE {{ GRAPH <{self.minter.meta_graph.value}> {{ <{g.value}> ?p ?o }} }}",
+                        graphs=[self.minter.meta_graph],
+                    )
             for v, staged in (
                 ("public", RAW_GRAPH),
                 ("partner", graphs["partner"]),

@@ -21,6 +21,7 @@ Edges and their costs (lower is closer; a path's cost is the sum):
 
 from __future__ import annotations
 
+import gc
 import math
 import re
 import time
@@ -33,6 +34,7 @@ import polars as pl
 
 from stigraph.namespaces import DCTERMS, OWL, RDFS, SCHEMA, SG, SKOS, Minter
 from stigraph.paths import terms
+from stigraph.paths.rows import PublishedRows
 from stigraph.paths.scan import Scan
 from stigraph.scopes import Scope, scope_graphs
 from stigraph.search.index import NameIndex, tokens
@@ -65,53 +67,16 @@ class Evidence:
 
 
 class EvidenceTable(Sequence[Evidence]):
-    """The evidence of every edge in columns, one row per edge. An :class:`Evidence` is made
-    when a row is read: an answer reads a handful, and making 700k objects up front took a
-    second of a 100k-researcher build and hundreds of megabytes."""
+    """The evidence of every edge in columns (a polars frame: ``type``, ``papers``,
+    ``first_year``, ``last_year``, ``example``, ``source``), one row per edge. An
+    :class:`Evidence` is made when a row is read: an answer reads a handful, and 700k objects
+    made up front took a second of a 100k-researcher build and hundreds of megabytes."""
 
-    def __init__(self) -> None:
-        self.type: list[int] = []  # index into EDGE_TYPES
-        self.papers: list[int] = []
-        self.first_year: list[int | None] = []
-        self.last_year: list[int | None] = []
-        self.example: list[str | None] = []
-        self.source: list[str | None] = []
-
-    def add(self, type_: int) -> int:
-        """A new empty row of this edge type; its number."""
-        self.type.append(type_)
-        self.papers.append(0)
-        self.first_year.append(None)
-        self.last_year.append(None)
-        self.example.append(None)
-        self.source.append(None)
-        return len(self.type) - 1
-
-    def extend(self, type_: int, count: int) -> None:
-        """``count`` new empty rows of this edge type."""
-        self.type.extend([type_] * count)
-        self.papers.extend([0] * count)
-        for column in (self.first_year, self.last_year, self.example, self.source):
-            column.extend([None] * count)
-
-    @classmethod
-    def of(
-        cls,
-        type_: list[int],
-        papers: list[int],
-        first_year: list[int | None],
-        last_year: list[int | None],
-        example: list[str | None],
-        source: list[str | None],
-    ) -> EvidenceTable:
-        """A table of these columns (one entry per row in each)."""
-        table = cls()
-        table.type, table.papers, table.first_year, table.last_year = type_, papers, first_year, last_year
-        table.example, table.source = example, source
-        return table
+    def __init__(self, frame: pl.DataFrame) -> None:
+        self.frame = frame
 
     def __len__(self) -> int:
-        return len(self.type)
+        return self.frame.height
 
     @overload
     def __getitem__(self, row: int) -> Evidence: ...
@@ -122,14 +87,10 @@ class EvidenceTable(Sequence[Evidence]):
     def __getitem__(self, row: int | slice) -> Evidence | list[Evidence]:
         if isinstance(row, slice):
             return [self[i] for i in range(*row.indices(len(self)))]
-        return Evidence(
-            EDGE_TYPES[self.type[row]],
-            self.papers[row],
-            self.first_year[row],
-            self.last_year[row],
-            self.example[row],
-            self.source[row],
-        )
+        if not -len(self) <= row < len(self):
+            raise IndexError(row)
+        type_, papers, first, last, example, source = self.frame.row(row)
+        return Evidence(EDGE_TYPES[type_], papers, first, last, example, source)
 
 
 @dataclass(eq=False)  # compared and hashed by identity: caches key on the index object
@@ -216,6 +177,9 @@ _LATER = (
     ("authorships", SG + "author", SG + "publication"),
     ("predicate", DCTERMS + "issued"),
     ("predicate", SG + "coAuthor"),
+    ("predicate", SG + "paperCount"),
+    ("predicate", SG + "firstYear"),
+    ("predicate", SG + "lastYear"),
     *(
         ("predicate", p)
         for p in (
@@ -250,12 +214,43 @@ _EDGES = {
 """One row per edge (``u < v``) and its evidence: what every kind of edge is made into."""
 
 
-def build_index(store: GraphStore, minter: Minter, scope: Scope, classes: dict[str, set[str]]) -> GraphIndex:
-    """The index of what ``scope`` may see in the store's current generation."""
+def build_index(
+    store: GraphStore, minter: Minter, scope: Scope, classes: dict[str, set[str]], *, from_rows: bool = True
+) -> GraphIndex:
+    """The index of what ``scope`` may see in the store's current generation, from the rows
+    published with it when there are (:mod:`stigraph.paths.rows`), else from the store (also
+    when ``from_rows`` is false: the same index, read the slow way)."""
     start = time.perf_counter()
     generation = store.generation
-    with Scan(store, scope_graphs(store, minter, scope)) as scan:
-        return _build(scan, scope, generation, classes, start)
+    rows = PublishedRows.open(store.derived_dir) if from_rows else None
+    collecting = gc.isenabled()
+    gc.disable()  # the build makes millions of objects and no cycles: collections only cost time
+    try:
+        with Scan(store, scope_graphs(store, minter, scope), rows=rows) as scan:
+            return _build(scan, scope, generation, classes, start)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _classes_of_kinds(classes: dict[str, set[str]]) -> tuple[dict[str, int], set[str]]:
+    """Class -> rank of the kind its instances are, and the committee classes."""
+    kind_of_class: dict[str, int] = {}
+    for rank, (_, top) in reversed(list(enumerate(_KIND_ORDER))):
+        for c in (SG + top, *sorted(classes.get(SG + top, ()))):
+            kind_of_class[c] = rank
+    return kind_of_class, {SG + "Committee", *classes.get(SG + "Committee", ())}
+
+
+def reads(classes: dict[str, set[str]]) -> list[tuple[str, ...]]:
+    """What a build reads, in the order it reads it (``classes``: each class's subclasses)."""
+    kind_of_class, committee_classes = _classes_of_kinds(classes)
+    return [
+        ("predicate", OWL + "sameAs"),
+        *(("class", c) for c in dict.fromkeys([*kind_of_class, *sorted(committee_classes)])),
+        *(("predicate", p) for p in _LABELS),
+        *_LATER,
+    ]
 
 
 @dataclass
@@ -276,19 +271,8 @@ class _Nodes:
 
 
 def _build(scan: Scan, scope: str, generation: int, classes: dict[str, set[str]], start: float) -> GraphIndex:
-    kind_of_class: dict[str, int] = {}
-    for rank, (_, top) in reversed(list(enumerate(_KIND_ORDER))):
-        for c in (SG + top, *classes.get(SG + top, ())):
-            kind_of_class[c] = rank
-    committee_classes = {SG + "Committee", *classes.get(SG + "Committee", ())}
-    scan.prefetch(
-        [
-            ("predicate", OWL + "sameAs"),
-            *(("class", c) for c in dict.fromkeys([*kind_of_class, *committee_classes])),
-            *(("predicate", p) for p in _LABELS),
-            *_LATER,
-        ]
-    )
+    kind_of_class, committee_classes = _classes_of_kinds(classes)
+    scan.prefetch(reads(classes))
     canonical = _same_as(scan)
     nodes = _nodes(scan, kind_of_class, canonical)
     committees = pl.concat([scan.typed(c) for c in sorted(committee_classes)])["s"]
@@ -420,6 +404,7 @@ def _coauthorship(scan: Scan, nodes: _Nodes, labels: pl.DataFrame) -> pl.DataFra
         .sort(pl.col("title").is_null(), pl.col("year"), "pub", descending=[False, True, False], nulls_last=True)
         .with_row_index("order")
     )
+    pubs = pubs.with_columns(source=terms.values(pubs["pub"]))
     authors = authors.join(pubs.select("pub", "order", "year"), on="pub").select("order", "id", "year")
     pairs = authors.join(authors.select("order", "id"), on="order", suffix="_b").filter(pl.col("id") < pl.col("id_b"))
     edges = (
@@ -430,7 +415,7 @@ def _coauthorship(scan: Scan, nodes: _Nodes, labels: pl.DataFrame) -> pl.DataFra
             last_year=pl.col("year").max(),
             order=pl.col("order").min(),
         )
-        .join(pubs.select("order", "title", "pub"), on="order")
+        .join(pubs.select("order", "title", "source"), on="order")
         .select(
             u="id",
             v="id_b",
@@ -438,10 +423,9 @@ def _coauthorship(scan: Scan, nodes: _Nodes, labels: pl.DataFrame) -> pl.DataFra
             first_year="first_year",
             last_year="last_year",
             example="title",
-            source="pub",
+            source="source",
         )
     )
-    edges = edges.with_columns(source=terms.values(edges["source"]))
     summaries = _summaries(scan, nodes)
     if not summaries.is_empty():  # merged: the papers and years of both, the authorships' example
         edges = (
@@ -639,7 +623,7 @@ def _freeze(
     dst = np.concatenate([v, u])
     both = np.concatenate([types, types])
     refs = np.concatenate([rows, rows])
-    order = np.lexsort((dst, src))
+    order = np.argsort(src * max(n, 1) + dst, kind="stable")
     src, dst, both, refs = src[order], dst[order], both[order], refs[order]
     indptr = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(np.bincount(src, minlength=n), out=indptr[1:])
@@ -654,13 +638,6 @@ def _freeze(
         edge_type=both,
         cost=costs[refs] if len(refs) else np.zeros(0),
         edge=refs,
-        evidence=EvidenceTable.of(
-            [int(t) for t in types],
-            edges["papers"].to_list(),
-            edges["first_year"].to_list(),
-            edges["last_year"].to_list(),
-            edges["example"].to_list(),
-            edges["source"].to_list(),
-        ),
+        evidence=EvidenceTable(edges.select("type", "papers", "first_year", "last_year", "example", "source")),
         ids=dict(zip(iris, range(n), strict=True)),
     )

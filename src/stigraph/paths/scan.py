@@ -14,6 +14,10 @@ term. So the builder:
 - runs the queries in two threads ahead of the Python code that consumes them: pyoxigraph
   releases the GIL while it evaluates and writes, so on two cores the store's work overlaps the
   joins in Python.
+
+When the generation was published with its path rows (:mod:`stigraph.paths.rows`), each read
+is the answers of the scope's graphs from those files, and the store is only asked for a graph
+or a read the files lack (per graph, so the answer is the same either way).
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 import polars as pl
 from pyoxigraph import NamedNode, QueryResultsFormat
 
+from stigraph.paths.rows import GraphRows, PublishedRows
 from stigraph.paths.terms import read_tsv
 from stigraph.store.base import GraphStore
 
@@ -37,8 +42,19 @@ class Scan:
     An empty list of graphs reads nothing (the store would take it as "the default graph").
     """
 
-    def __init__(self, store: GraphStore, graphs: list[NamedNode], workers: int = 2, ahead: int = 3) -> None:
+    def __init__(
+        self,
+        store: GraphStore,
+        graphs: list[NamedNode],
+        workers: int = 2,
+        ahead: int = 3,
+        rows: PublishedRows | None = None,
+    ) -> None:
         self.store, self.graphs = store, graphs
+        self.rows = rows
+        self._files: dict[str, GraphRows | None] = (
+            {g.value: rows.of(g.value) for g in graphs} if rows is not None else {}
+        )
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="path-index-scan")
         self._ahead = ahead
         self._plan: list[str] = []  # planned and not started yet, in order
@@ -50,6 +66,9 @@ class Scan:
         for future in self._pending.values():
             future.cancel()
         self._pool.shutdown(wait=True)
+        for file in self._files.values():
+            if file is not None:
+                file.close()
 
     def __enter__(self) -> Scan:
         return self
@@ -57,11 +76,22 @@ class Scan:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+    def _ask(self, sparql: str, graphs: list[NamedNode]) -> bytes:
+        solutions = self.store.query(sparql, default_graph=graphs)
+        return bytes(solutions.serialize(format=QueryResultsFormat.TSV))
+
     def _run(self, sparql: str) -> bytes:
         if not self.graphs:
             return b""
-        solutions = self.store.query(sparql, default_graph=self.graphs)
-        return bytes(solutions.serialize(format=QueryResultsFormat.TSV))
+        if self.rows is None:
+            return self._ask(sparql, self.graphs)
+        parts = []
+        for g in self.graphs:
+            file = self._files[g.value]
+            found = file.get(sparql) if file is not None else None
+            parts.append(found if found is not None else self._ask(sparql, [g]))
+        head = parts[0][: parts[0].index(b"\n") + 1]
+        return head + b"".join(part[part.index(b"\n") + 1 :] for part in parts)
 
     def _submit(self, sparql: str) -> None:
         if sparql not in self._pending:
@@ -92,16 +122,25 @@ class Scan:
         "{{ SELECT ?a ?pub WHERE {{ ?a <{publication}> ?pub }} }} }}"
     )
 
-    def prefetch(self, reads: Sequence[tuple[str, str] | tuple[str, str, str]]) -> None:
-        """Start reading in the background, in this order (the order the builder takes them
-        in): ``("predicate", p)``, ``("class", c)`` or ``("authorships", author, publication)``."""
+    @classmethod
+    def queries(cls, reads: Sequence[tuple[str, ...]], per_graph: bool) -> list[str]:
+        """The SPARQL of ``("predicate", p)``, ``("class", c)`` and ``("authorships", author,
+        publication)`` reads (per graph: an authorship's two halves, joined by the builder)."""
+        out: list[str] = []
         for read in reads:
             if read[0] == "predicate":
-                sparql = self._pattern(read[1])
+                out.append(cls._pattern(read[1]))
             elif read[0] == "class":
-                sparql = self._typed_query(read[1])
+                out.append(cls._typed_query(read[1]))
+            elif per_graph:
+                out.extend((cls._pattern(read[1]), cls._pattern(read[2])))
             else:
-                sparql = self._AUTHORSHIPS.format(author=read[1], publication=read[2])
+                out.append(cls._AUTHORSHIPS.format(author=read[1], publication=read[2]))
+        return list(dict.fromkeys(out))
+
+    def prefetch(self, reads: Sequence[tuple[str, ...]]) -> None:
+        """Start reading in the background, in this order (the order the builder takes them in)."""
+        for sparql in self.queries(reads, self.rows is not None):
             if sparql not in self._plan and sparql not in self._pending:
                 self._plan.append(sparql)
         self._fill()
@@ -120,5 +159,10 @@ class Scan:
 
     def authorships(self, author: str, publication: str) -> pl.DataFrame:
         """Publication ``pub`` and ``person`` of every authorship node: ``?a author ?person``
-        joined with ``?a publication ?pub`` in the store, so that ``?a`` is never written out."""
-        return self._take(self._AUTHORSHIPS.format(author=author, publication=publication), ["pub", "person"])
+        joined with ``?a publication ?pub`` in the store, so that ``?a`` is never written out
+        (from published rows: the halves of every graph, joined here)."""
+        if self.rows is None:
+            return self._take(self._AUTHORSHIPS.format(author=author, publication=publication), ["pub", "person"])
+        people = self.table(author).rename({"o": "person"})
+        papers = self.table(publication).rename({"o": "pub"})
+        return people.join(papers, on="s").select("pub", "person")

@@ -141,6 +141,6 @@ def record_decision(
     node = decision_iri(minter, x, y)
     graph = decisions_graph(minter)
     with store.writing() as w:
-        w.update(f"DELETE WHERE {{ GRAPH <{graph.value}> {{ <{node.value}> ?p ?o }} }}")
+        w.update(f"DELETE WHERE {{ GRAPH <{graph.value}> {{ <{node.value}> ?p ?o }} }}", graphs=[graph])
         w.extend(quads)
     return decision

@@ -211,7 +211,7 @@ def _replace(writer: Writer, minter: Minter, quads: list[Quad]) -> None:
         owner = minter.graph_source(g.value)
         if owner and owner[0] == RECONCILE_SOURCE:
             writer.clear_graph(g)
-            writer.update(f"DELETE WHERE {{ GRAPH <{meta.value}> {{ <{g.value}> ?p ?o }} }}")
+            writer.update(f"DELETE WHERE {{ GRAPH <{meta.value}> {{ <{g.value}> ?p ?o }} }}", graphs=[meta])
     writer.extend(quads)
     for g, n in sizes.items():
         writer.extend(

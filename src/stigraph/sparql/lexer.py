@@ -232,3 +232,26 @@ def named_iris(text: str) -> set[str]:
             if prefix in prefixes:
                 found.add(prefixes[prefix] + local)
     return {iri for iri in found if ":" in iri}  # relative IRIs say nothing without their base
+
+
+_EVERY_GRAPH = {"ALL", "NAMED"}
+
+
+def written_graphs(text: str) -> set[str] | None:
+    """The named graphs a SPARQL update can write, or None when the text does not say.
+
+    What an update writes is the default graph or a graph it names: in a template
+    (``GRAPH <g>``, ``WITH <g>``) or an operation (``CLEAR GRAPH <g>``, ``ADD <a> TO <b>``). So the
+    IRIs it names bound what it writes, unless a graph is a variable (``GRAPH ?g``), the update
+    clears or drops ``ALL`` or ``NAMED`` graphs (``USING NAMED`` counts too: a harmless over-
+    estimate), or an IRI is relative (its base decides the graph). Naming more than it writes
+    is harmless: the caller only does per-graph work again."""
+    seq = list(tokens(decode_escapes(text)))
+    for i, t in enumerate(seq):
+        if t.kind == "iri" and ":" not in t.text:
+            return None
+        if t.kind == "word" and t.text.upper() in _EVERY_GRAPH:
+            return None
+        if t.kind == "word" and t.text.upper() == "GRAPH" and i + 1 < len(seq) and seq[i + 1].kind == "var":
+            return None
+    return named_iris(text)

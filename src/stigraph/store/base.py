@@ -49,7 +49,9 @@ class Writer(Protocol):
 
     def extend(self, quads: Iterable[Quad]) -> None: ...
 
-    def update(self, sparql: str, *, base_iri: str | None = None) -> None: ...
+    def update(
+        self, sparql: str, *, base_iri: str | None = None, graphs: Iterable[NamedNode] | None = None
+    ) -> None: ...
 
     def graphs(self) -> list[NamedNode]: ...
 
@@ -61,6 +63,11 @@ class GraphStore(Protocol):
 
     @property
     def generation(self) -> int: ...
+
+    @property
+    def derived_dir(self) -> Path | None:
+        """Where what was derived from the open generation is kept (None: nowhere)."""
+        ...
 
     def query(
         self,

@@ -12,6 +12,7 @@ import gc
 import shutil
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from itertools import chain
 from pathlib import Path
 from typing import IO, Any
@@ -31,13 +32,40 @@ graph (~330k triples) compaction took 1.0 s and made a heavy aggregate 1.75x fas
 0.58 s, in process); small writes skip it."""
 
 
+@dataclass
+class Changes:
+    """What the write being published changed, for derivers that keep data per graph: the named
+    graphs it wrote (None: it cannot say, so every graph counts as written) and the derived
+    directory of the generation it started from (None: none, or a restore)."""
+
+    graphs: set[str] | None = None
+    previous: Path | None = None
+
+
 class _StoreWriter:
-    """The operations of one write block, applied to a private fork."""
+    """The operations of one write block, applied to a private fork; it notes which named
+    graphs they write (:class:`Changes`)."""
 
     def __init__(self, store: Store) -> None:
         self._store = store
         self.loaded_bytes = 0
         self.wants_compaction = False
+        self.written: set[str] | None = set()  # named graphs (None: any)
+
+    def _wrote(self, graph: object) -> None:
+        if self.written is not None and isinstance(graph, NamedNode):
+            self.written.add(graph.value)
+
+    def _noting(self, quads: Iterable[Quad]) -> Iterator[Quad]:
+        for q in quads:
+            self._wrote(q.graph_name)
+            yield q
+
+    def _loading(self, fmt: RdfFormat, to_graph: NamedNode | DefaultGraph | None) -> None:
+        if to_graph is not None:
+            self._wrote(to_graph)
+        elif fmt.supports_datasets:  # quads name their own graphs: which, only a parse would tell
+            self.written = None
 
     def release(self) -> None:
         """Drop the handle: a caller that keeps the writer must not keep the RocksDB fork open
@@ -45,6 +73,7 @@ class _StoreWriter:
         self._store = None  # type: ignore[assignment]
 
     def clear_graph(self, graph: NamedNode | DefaultGraph) -> None:
+        self._wrote(graph)
         if isinstance(graph, DefaultGraph):
             self._store.clear_graph(graph)
         elif self._store.contains_named_graph(graph):
@@ -59,6 +88,7 @@ class _StoreWriter:
         base_iri: str | None = None,
     ) -> None:
         if data:
+            self._loading(fmt, to_graph)
             self._store.bulk_load(data, format=fmt, to_graph=to_graph, base_iri=base_iri)
             self.loaded_bytes += len(data)
 
@@ -66,13 +96,21 @@ class _StoreWriter:
         """Bulk-load a file without reading it into memory first (the big sources)."""
         size = path.stat().st_size
         if size:
+            self._loading(fmt, to_graph)
             self._store.bulk_load(path=str(path), format=fmt, to_graph=to_graph)
             self.loaded_bytes += size
 
     def extend(self, quads: Iterable[Quad]) -> None:
-        self._store.extend(quads)
+        self._store.extend(self._noting(quads))
 
-    def update(self, sparql: str, *, base_iri: str | None = None) -> None:
+    def update(self, sparql: str, *, base_iri: str | None = None, graphs: Iterable[NamedNode] | None = None) -> None:
+        """``graphs``: the named graphs the update can write, when the caller knows them (a
+        free-form update may write any: all count as written)."""
+        if graphs is None:
+            self.written = None
+        else:
+            for g in graphs:
+                self._wrote(g)
         self._store.update(sparql, base_iri=base_iri)
 
     def graphs(self) -> list[NamedNode]:
@@ -85,7 +123,7 @@ class _StoreWriter:
         return list(self._store.quads_for_pattern(subject, None, obj, graph))
 
     def remove(self, quads: Iterable[Quad]) -> None:
-        for q in quads:
+        for q in self._noting(quads):
             self._store.remove(q)
 
     def compact(self) -> None:
@@ -114,6 +152,7 @@ class EmbeddedStore:
         self._settings = settings
         self._write = write
         self.derivers: list[Deriver] = derivers or []
+        self.changes = Changes()  # of the write being published, while the derivers run
         self._gens: Generations | None = None
         self.janitor_report: JanitorReport | None = None
         if settings.in_memory:
@@ -145,6 +184,14 @@ class EmbeddedStore:
             raise StoreError(f"cannot open store generation: {exc}", context=ErrorContext(file=str(path))) from None
 
     # -- reading -------------------------------------------------------------------------
+    @property
+    def derived_dir(self) -> Path | None:
+        """Where the data derived from the open generation is (None in memory, or before the
+        first commit); it may not exist (derivers turned off)."""
+        if self._gens is None or self._generation == 0:
+            return None
+        return self._gens.derived_path(self._generation)
+
     @property
     def generation(self) -> int:
         """Increases with every commit; consumers rebuild derived indexes when it changes."""
@@ -278,6 +325,8 @@ class EmbeddedStore:
             if writer.loaded_bytes >= OPTIMIZE_AFTER_BYTES or writer.wants_compaction:
                 fork.optimize()
             self._build_snapshots(fork, number)
+            previous = self._gens.derived_path(self._generation) if self._generation and base is None else None
+            self.changes = Changes(writer.written, previous if previous is not None and previous.exists() else None)
             self._derive(fork, number)
         except BaseException:
             if writer is not None:
@@ -349,6 +398,7 @@ class EmbeddedStore:
             return
         if not self._write:
             raise StoreError("deriving data needs the store opened for writing (it holds the writer lock)")
+        self.changes = Changes()
         self._derive(self._store, self._generation, derivers)
 
     def snapshots_missing(self) -> bool:
@@ -407,4 +457,9 @@ def open_store(settings: Settings, *, write: bool = False) -> Any:
         from stigraph.store.remote_store import RemoteStore
 
         return RemoteStore(settings, write=write, derivers=derivers)  # type: ignore[arg-type]
-    return EmbeddedStore(settings, write=write, derivers=derivers)
+    store = EmbeddedStore(settings, write=write, derivers=derivers)
+    if write and settings.precompute_path_rows and not settings.in_memory:
+        from stigraph.paths.rows import path_rows  # the path index builds on the store, not back
+
+        store.derivers.append(path_rows(store, settings))
+    return store

@@ -158,6 +158,10 @@ class RemoteStore:
         return self._generation
 
     @property
+    def derived_dir(self) -> Path | None:
+        return self._gens.derived_path(self._generation) if self._generation else None
+
+    @property
     def settings(self) -> Settings:
         return self._settings
 

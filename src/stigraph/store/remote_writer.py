@@ -109,7 +109,9 @@ class RemoteWriter:
     def extend(self, quads: Iterable[Quad]) -> None:
         self._stage_quads(quads, None)
 
-    def update(self, sparql: str, *, base_iri: str | None = None) -> None:
+    def update(self, sparql: str, *, base_iri: str | None = None, graphs: Iterable[NamedNode] | None = None) -> None:
+        """``graphs`` (what the update writes, when the caller knows) is not needed here: the
+        engine keeps no data per graph for stigraph."""
         self._ops.append(f"BASE {NamedNode(base_iri)}\n{sparql}" if base_iri else sparql)
         self._free_updates = True
         self._named |= named_iris(sparql)

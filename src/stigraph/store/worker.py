@@ -368,7 +368,7 @@ class Worker:
 
     def job_update(self, job: dict[str, Any]) -> None:
         with self._writer(job) as store, store.writing() as w:
-            w.update(job["text"], base_iri=job.get("base_iri"))
+            w.update(job["text"], base_iri=job.get("base_iri"), graphs=_written(job["text"]))
         self._done(kind="done", generation=store.generation)
 
     def job_graph_write(self, job: dict[str, Any]) -> None:
@@ -447,3 +447,15 @@ def worker_main(sock: socket.socket, settings_json: str) -> None:
     hello = {"kind": "ready", "pid": os.getpid(), "network_isolated": isolated, "allocator": allocator_in_use()}
     sock.sendall(wire.encode_json(wire.HEAD, hello))
     Worker(sock, settings).run()
+
+
+def _written(text: str) -> list[NamedNode] | None:
+    """The named graphs a free-form update can write (None: any), so that what is kept per graph
+    is worked out again for those only."""
+    from stigraph.sparql.lexer import written_graphs
+
+    found = written_graphs(text)
+    try:
+        return None if found is None else [NamedNode(iri) for iri in sorted(found)]
+    except ValueError:  # not an IRI the store takes: the update itself will say so
+        return None
