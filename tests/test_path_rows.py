@@ -186,6 +186,9 @@ WRITES = [
 ]
 
 
+RAN: list[str] = []
+
+
 @pytest.mark.parametrize(("text", "graphs"), WRITES)
 def test_the_graphs_an_update_can_write(text: str, graphs: set[str] | None) -> None:
     found = written_graphs(text)
@@ -193,7 +196,17 @@ def test_the_graphs_an_update_can_write(text: str, graphs: set[str] | None) -> N
         assert found is None
     else:
         assert found is not None and graphs <= found  # naming more is harmless, missing one is not
+    RAN.append(text)
 
 
-def test_the_update_cases_ran() -> None:
-    assert len(WRITES) == 11
+def test_every_selected_update_case_ran(request: pytest.FixtureRequest) -> None:
+    """Every case pytest selected ran (all 11 in a full run), once."""
+    selected = [
+        item
+        for item in request.session.items
+        if getattr(item, "originalname", None) == test_the_graphs_an_update_can_write.__name__
+        and item.module is request.module
+    ]
+    assert len(RAN) == len(selected) and len(set(RAN)) == len(RAN)
+    if len(selected) == len(WRITES):
+        assert len(RAN) == 11

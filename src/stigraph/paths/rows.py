@@ -61,33 +61,34 @@ def write_rows(path: Path, answers: dict[str, bytes]) -> None:
 
 
 class GraphRows:
-    """One graph's file, mapped: an answer is copied out when it is asked for."""
+    """One graph's file, mapped: an answer is copied out when it is asked for (an empty or
+    truncated file raises ``ValueError`` or ``struct.error`` here)."""
 
     def __init__(self, path: Path) -> None:
         with path.open("rb") as f:
-            self._map = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) if path.stat().st_size else None
-        raw = self._map if self._map is not None else b""
-        (size,) = _HEADER.unpack_from(raw)
+            self._map = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
+        (size,) = _HEADER.unpack_from(self._map)
         start = _HEADER.size + size
-        self._contents = {q: (start + offset, length) for q, offset, length in json.loads(raw[_HEADER.size : start])}
+        contents = json.loads(self._map[_HEADER.size : start])
+        self._contents = {q: (start + offset, length) for q, offset, length in contents}
 
     def get(self, sparql: str) -> bytes | None:
         found = self._contents.get(sparql)
-        if found is None or self._map is None:
-            return None
-        return self._map[found[0] : found[0] + found[1]]
+        return None if found is None else self._map[found[0] : found[0] + found[1]]
 
     def close(self) -> None:
-        if self._map is not None:
-            self._map.close()
+        self._map.close()
+
+
+def tsv_answer(store: Any, sparql: str, graphs: list[NamedNode]) -> bytes:
+    """The SPARQL TSV answer of ``sparql`` over ``graphs`` as the default graph (``store``: the
+    store facade or a pyoxigraph ``Store``, which take the same arguments)."""
+    return bytes(store.query(sparql, default_graph=graphs).serialize(format=QueryResultsFormat.TSV))
 
 
 def extract(store: Any, graph: NamedNode, reads: Iterable[str]) -> dict[str, bytes]:
-    """Every read's TSV answer over one graph of ``store`` (a pyoxigraph ``Store``)."""
-    return {
-        sparql: bytes(store.query(sparql, default_graph=[graph]).serialize(format=QueryResultsFormat.TSV))
-        for sparql in reads
-    }
+    """Every read's TSV answer over one graph of ``store``."""
+    return {sparql: tsv_answer(store, sparql, [graph]) for sparql in reads}
 
 
 class PublishedRows:
@@ -127,17 +128,16 @@ def publish_rows(
     reads: list[str],
     changed: set[str] | None,
     previous: Path | None,
-) -> dict[str, int]:
+) -> None:
     """Write the rows of every named graph of ``store`` into ``directory``: read again for the
     graphs in ``changed`` (all when None) and those the previous generation has no file for,
-    linked from ``previous`` for the others. Returns how many graphs were read and linked."""
+    linked from ``previous`` for the others."""
     target = directory / DIRECTORY
     target.mkdir(parents=True, exist_ok=True)
     before = PublishedRows.open(previous)
     if before is not None and before.reads != set(reads):
         before = None  # other reads (another ontology): everything is read again
     graphs: dict[str, str] = {}
-    counts = {"read": 0, "linked": 0}
     for g in store.named_graphs():
         if not isinstance(g, NamedNode):
             continue
@@ -145,13 +145,10 @@ def publish_rows(
         kept = before.graphs.get(g.value) if before is not None and changed is not None else None
         if kept is not None and g.value not in changed:  # type: ignore[operator]
             _link(before.directory / kept, target / name)  # type: ignore[union-attr]
-            counts["linked"] += 1
         else:
             write_rows(target / name, extract(store, g, reads))
-            counts["read"] += 1
     manifest = {"reads": sorted(reads), "graphs": graphs}
     (target / MANIFEST).write_text(json.dumps(manifest), encoding="utf-8")
-    return counts
 
 
 def _link(source: Path, target: Path) -> None:

@@ -26,9 +26,9 @@ from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 
 import polars as pl
-from pyoxigraph import NamedNode, QueryResultsFormat
+from pyoxigraph import NamedNode
 
-from stigraph.paths.rows import GraphRows, PublishedRows
+from stigraph.paths.rows import GraphRows, PublishedRows, tsv_answer
 from stigraph.paths.terms import read_tsv
 from stigraph.store.base import GraphStore
 
@@ -76,20 +76,16 @@ class Scan:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def _ask(self, sparql: str, graphs: list[NamedNode]) -> bytes:
-        solutions = self.store.query(sparql, default_graph=graphs)
-        return bytes(solutions.serialize(format=QueryResultsFormat.TSV))
-
     def _run(self, sparql: str) -> bytes:
         if not self.graphs:
             return b""
         if self.rows is None:
-            return self._ask(sparql, self.graphs)
+            return tsv_answer(self.store, sparql, self.graphs)
         parts = []
         for g in self.graphs:
             file = self._files[g.value]
             found = file.get(sparql) if file is not None else None
-            parts.append(found if found is not None else self._ask(sparql, [g]))
+            parts.append(found if found is not None else tsv_answer(self.store, sparql, [g]))
         head = parts[0][: parts[0].index(b"\n") + 1]
         return head + b"".join(part[part.index(b"\n") + 1 :] for part in parts)
 
